@@ -1,0 +1,45 @@
+# Information Sharing Duty guidance assistant. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run index test test-fast lint eval bench clean-index
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# Pin the CPU build of torch first: any other torch spec pulls several GB of CUDA.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project (CPU torch pinned first)
+
+index: $(STAMP) ## Build the index if it is missing or stale
+	$(BIN)/assistant index
+
+run: index ## Set up, build the index if needed, and start the UI on http://127.0.0.1:7860
+	$(BIN)/assistant serve
+
+test: $(STAMP) ## Set up and run every test, slow ones included (real model, real Chroma)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## Run the tests that do not load the real model
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check assistant tests evals benchmarks
+
+eval: $(STAMP) ## Dev-set and held-out figures (hit@k, abstention)
+	$(BIN)/assistant eval evals/dev.yaml evals/heldout.yaml
+
+bench: $(STAMP) ## Speed and stock-pipeline comparison (prints ratios from one run)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench.py
+
+clean-index: ## Delete the built index (it is rebuilt on the next run)
+	rm -rf index/builds index/current index/.lock

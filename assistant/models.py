@@ -1,0 +1,56 @@
+"""Domain models: passages from the corpus and answers built from them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MODAL_WORDS = ("must", "should", "may")
+
+
+class Passage(BaseModel):
+    """One citable block of a corpus document: a paragraph, statute subsection, box, key term…"""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc: str = Field(description="Document id from the manifest.")
+    ref: str = Field(description="Stable reference, e.g. 'para 11' or 's16LA(3)'.")
+    label: str = Field(description="Human form of the reference, e.g. 'Paragraph 11'.")
+    kind: str = Field(description="paragraph, statute, key term, example, box, section, footnote, ico.")
+    heading: str = Field(description="Heading path, chapter › section.")
+    chapter: str = Field(default="", description="Chapter number ('1'…'5') or '' outside the chapters.")
+    text: str = Field(description="Clean, complete text.")
+    footnotes: tuple[str, ...] = Field(default=(), description="Refs of the footnotes this passage cites.")
+    links: tuple[str, ...] = Field(default=(), description="Refs this passage links to (ICO records, citing paragraphs).")
+    modals: tuple[str, ...] = Field(default=(), description="Modal verbs the text contains, lower case.")
+    order: int = Field(default=0, description="Position in the document, for reading order.")
+
+    @property
+    def key(self) -> str:
+        """Unique id across documents."""
+        return f"{self.doc}::{self.ref}"
+
+
+class Citation(BaseModel):
+    """A passage offered in support of an answer, most relevant first."""
+
+    doc: str
+    ref: str
+    label: str
+    text: str
+    score: float
+    heading: str = ""
+    sentences: list[str] = Field(default_factory=list, description="Sentences of this passage quoted in the answer.")
+    modals: list[str] = Field(default_factory=list, description="Modal verbs in the quoted sentences.")
+
+
+class Answer(BaseModel):
+    """The `ask` contract: see shared/design.md. Extra fields are allowed, these must stay."""
+
+    question: str
+    answer: str = Field(description="Markdown: quoted sentences with citations, then the sources.")
+    abstained: bool
+    urgent: bool
+    citations: list[Citation]
+    corpus_version: str
+    notice: str = ""
+    confidence: float = 0.0

@@ -1,0 +1,61 @@
+"""Settings: one pydantic-settings object made of small sub-models.
+
+Environment variables override the defaults with the prefix ASSISTANT_ and '__' between
+levels, e.g. ASSISTANT_RETRIEVAL__TOP_K=8 or ASSISTANT_PATHS__INDEX_DIR=/srv/isd-index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PathSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Folder holding manifest.yaml and the documents.")
+    index_dir: Path = Field(
+        default=PROJECT_ROOT / "index", description="Folder for the Chroma store, BM25 index and fingerprint."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fusion: Literal["weighted", "rrf"] = Field(
+        default="weighted", description="How the signals are fused (chosen on the dev set, see README)."
+    )
+    passage_weight: float = Field(default=0.2, ge=0.0, description="Weight of the whole-passage dense cosine.")
+    sentence_weight: float = Field(default=0.3, ge=0.0, description="Weight of the best sentence's dense cosine.")
+    lexical_weight: float = Field(default=0.2, ge=0.0, description="Weight of the scaled BM25 score.")
+    reference_prior: float = Field(
+        default=-0.05, le=0.0, description="Added to footnotes and ICO records, which should rarely outrank the guidance."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Constant k in reciprocal rank fusion.")
+    candidates: int = Field(default=30, ge=5, description="Passages taken from each retriever before fusion.")
+    top_k: int = Field(default=5, ge=1, le=20, description="Citations returned with an answer.")
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_sentences: int = Field(default=3, ge=1, le=8, description="Quoted sentences at most in an answer.")
+    abstain_below: float = Field(
+        default=0.34, description="Abstain when the best passage cosine similarity is below this (calibrated on the dev set)."
+    )
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
+
+
+class Settings(BaseSettings):
+    """All settings. Every field has a default; nothing is required."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid")
+
+    paths: PathSettings = Field(default_factory=PathSettings, description="Where the corpus and index live.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition and abstention.")
