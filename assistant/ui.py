@@ -49,4 +49,4 @@ def build(assistant: Assistant) -> gr.Blocks:
 
 
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
-    build(assistant).launch(server_name=host, server_port=port, share=False, show_api=True, quiet=True)
+    build(assistant).launch(server_name=host, server_port=port, share=False, quiet=True)
