@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from .corpus import modal_verbs
 from .index import LoadedIndex
 from .models import Answer, Citation
 from .retrieve import Hit
@@ -83,8 +84,6 @@ def _choose_units(
 
 
 def _modals(text: str) -> list[str]:
-    from .corpus import modal_verbs
-
     return [m for m in modal_verbs(text) if m.split()[0] in ("must", "should", "may")]
 
 

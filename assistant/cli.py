@@ -193,7 +193,9 @@ def passages(ctx: click.Context, as_json: bool) -> None:
 @friendly
 def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool) -> None:
     """Dev-set figures: hit@1/3/5, MRR, out-of-scope abstention, false abstention."""
-    from .evaluate import figures, load_eval_set, run_eval
+    from functools import partial
+
+    from .evaluate import ask_item, figures, load_eval_set, run_eval
 
     assistant = _load(ctx, progress=False)
     known = {p.ref for p in assistant.passages}
@@ -201,7 +203,7 @@ def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool) -> None:
     report = {}
     for path in paths:
         items = load_eval_set(path, known)
-        results = run_eval(lambda it: assistant.ask(it.question, [it.history] if it.history else None), items)
+        results = run_eval(partial(ask_item, assistant), items)
         report[str(path)] = figures(results).model_dump()
     if as_json:
         _emit(report)

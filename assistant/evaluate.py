@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .corpus import load_yaml, validate_list
 from .errors import CorpusError
 from .models import Answer
+
+if TYPE_CHECKING:
+    from .api import Assistant
 
 HIT_KS = (1, 3, 5)
 
@@ -86,6 +89,11 @@ def figures(results: Sequence[ItemResult]) -> Figures:
         oos_abstention=share([r.abstained for r in outside]),
         false_abstention=share([r.abstained for r in inside]),
     )
+
+
+def ask_item(assistant: Assistant, item: EvalItem) -> Answer:
+    """Ask an eval item's question, with its earlier turn when it is a follow-up."""
+    return assistant.ask(item.question, [item.history] if item.history else None)
 
 
 def run_eval(ask: Callable[[EvalItem], Answer], items: Sequence[EvalItem]) -> list[ItemResult]:

@@ -125,6 +125,8 @@ class _GuidanceWalker:
         self.last_para = 0
         self.current: _Block | None = None
         self.after_bullet = False
+        self.pending_section = ""  # a heading whose unnumbered text has not started yet
+        self.statute_heading = ""
 
     def heading_path(self) -> str:
         parts = [p for p in (self.chapter_title, self.section) if p]
@@ -140,8 +142,6 @@ class _GuidanceWalker:
         chapter = re.match(r"^Chapter (\d+):", title)
         if chapter:
             self.chapter, self.chapter_title, self.section = chapter.group(1), title, ""
-        elif self.chapter:
-            self.section = title
         else:
             self.section = title
         self.mode = "key terms" if title == "Key terms" else "section"
@@ -162,7 +162,6 @@ class _GuidanceWalker:
         return bool(nxt) and nxt[:1].isupper() and nxt not in self.contents and not NUMBERED_RE.match(nxt)
 
     def feed(self, lines: list[str]) -> None:
-        self.pending_section = ""
         blank_before = True
         for i, raw in enumerate(lines):
             line = raw.strip()

@@ -27,7 +27,7 @@ import click
 
 from assistant import Assistant, Settings
 from assistant.embedding import load_embedder, quiet_environment, verified_model_dir
-from assistant.evaluate import first_hit_rank, load_eval_set
+from assistant.evaluate import ask_item, first_hit_rank, load_eval_set
 from assistant.index import build_index, chroma_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def main(questions: str) -> None:
         bare.encode(item.question, normalize_embeddings=True)
         floor_times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        assistant.ask(item.question, [item.history] if item.history else None)
+        ask_item(assistant, item)
         ask_times.append(time.perf_counter() - t0)
     warm = {"ask_p50_ms": ms(statistics.median(ask_times)), "ask_p95_ms": ms(percentile(ask_times, 95)),
             "floor_p50_ms": ms(statistics.median(floor_times)), "floor_p95_ms": ms(percentile(floor_times, 95))}
@@ -128,9 +128,9 @@ def main(questions: str) -> None:
         build_index(settings, embedder, log=lambda m: None, progress=False)
         print(json.dumps({"measure": "index_build", "seconds": round(time.perf_counter() - t0, 2)}))
 
-    ours = sum((first_hit_rank(it.expected_refs, [c.ref for c in assistant.ask(
-        it.question, [it.history] if it.history else None).citations]) or 99) <= 5
-        for it in items if it.kind == "in_scope") / sum(it.kind == "in_scope" for it in items)
+    inside = [it for it in items if it.kind == "in_scope"]
+    cited = [[c.ref for c in ask_item(assistant, it).citations] for it in inside]
+    ours = sum((first_hit_rank(it.expected_refs, refs) or 99) <= 5 for it, refs in zip(inside, cited, strict=True)) / len(inside)
     stock = stock_pipeline_hits(assistant, items, embedder)
     print(json.dumps({"measure": "hit@5", "ours": round(ours, 4), "stock_by_refs": stock["refs"],
                       "stock_by_chunks": stock["chunks"], "stock_chunks": stock["chunk_count"]}))

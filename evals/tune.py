@@ -12,10 +12,11 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.evaluate import figures, load_eval_set, run_eval
+from assistant.evaluate import ask_item, figures, load_eval_set, run_eval
 
 
 def main(path: str = "evals/dev.yaml") -> None:
@@ -28,12 +29,11 @@ def main(path: str = "evals/dev.yaml") -> None:
         assistant.retriever.settings = base.model_copy(
             update={"fusion": fusion, "passage_weight": passage, "sentence_weight": sentence, "lexical_weight": lexical}
         )
-        f = figures(run_eval(lambda it: assistant.ask(it.question, [it.history] if it.history else None), items))
+        f = figures(run_eval(partial(ask_item, assistant), items))
         print(json.dumps({"fusion": fusion, "passage": passage, "sentence": sentence, "lexical": lexical,
                           **{f"hit@{k}": v for k, v in f.hit_at.items()}, "mrr": f.mrr}))
     assistant.retriever.settings = base
-    confidence = [(it.kind, assistant.ask(it.question, [it.history] if it.history else None).confidence)
-                  for it in items]
+    confidence = [(it.kind, ask_item(assistant, it).confidence) for it in items]
     for step in range(20, 52, 2):
         threshold = step / 100
         oos = [c < threshold for kind, c in confidence if kind == "out_of_scope"]

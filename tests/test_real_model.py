@@ -7,13 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from assistant.embedding import MODEL_SHA256, model_dir, verified_model_dir
 from assistant.errors import ModelError
-from assistant.evaluate import figures, load_eval_set, run_eval
+from assistant.evaluate import ask_item, figures, load_eval_set, run_eval
 from assistant.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -57,7 +58,7 @@ def test_real_off_topic_question_abstains(real_assistant):
 def test_dev_set_figures(real_assistant):
     items = load_eval_set(PROJECT_ROOT / "evals" / "dev.yaml", {p.ref for p in real_assistant.passages})
     assert sum(i.kind == "in_scope" for i in items) >= 50 and sum(i.kind == "out_of_scope" for i in items) >= 8
-    result = figures(run_eval(lambda it: real_assistant.ask(it.question, [it.history] if it.history else None), items))
+    result = figures(run_eval(partial(ask_item, real_assistant), items))
     # Regression floors a little under the measured figures (README); they fail if retrieval breaks.
     assert result.hit_at["5"] >= 0.80
     assert result.hit_at["1"] >= 0.50
