@@ -14,7 +14,7 @@ import numpy as np
 
 from .corpus import modal_verbs
 from .index import LoadedIndex
-from .models import Answer, Citation
+from .models import MODAL_WORDS, Answer, Citation
 from .retrieve import Hit
 from .sentences import Unit
 from .settings import AnswerSettings
@@ -63,14 +63,14 @@ def _choose_units(
 ) -> list[tuple[Unit, int, float]]:
     """Best sentences from the top passages: (unit, position in citations, score)."""
     quotable = {h.position: rank for rank, h in enumerate(hits[:QUOTE_FROM_TOP])}
-    scored: list[tuple[float, int, Unit]] = []
-    for u_index, unit in enumerate(index.units):
-        if unit.passage in quotable:
-            rank = quotable[unit.passage]
-            # Sentence match plus a small bonus for passages retrieval ranked higher.
-            score = float(index.unit_vectors[u_index] @ query) + 0.05 * (QUOTE_FROM_TOP - rank)
-            scored.append((score, u_index, unit))
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    rows = np.flatnonzero(np.isin(index.unit_passage, list(quotable)))
+    # Sentence match plus a small bonus for passages retrieval ranked higher.
+    bonus = np.array([0.05 * (QUOTE_FROM_TOP - quotable[int(index.unit_passage[r])]) for r in rows])
+    scores = index.unit_vectors[rows] @ query + bonus
+    scored = sorted(
+        ((float(score), int(row), index.units[row]) for score, row in zip(scores, rows, strict=True)),
+        key=lambda item: (-item[0], item[1]),
+    )
     chosen: list[tuple[Unit, int, float]] = []
     seen: set[str] = set()
     for score, _, unit in scored:
@@ -84,7 +84,7 @@ def _choose_units(
 
 
 def _modals(text: str) -> list[str]:
-    return [m for m in modal_verbs(text) if m.split()[0] in ("must", "should", "may")]
+    return [m for m in modal_verbs(text) if m.split()[0] in MODAL_WORDS]
 
 
 def compose(

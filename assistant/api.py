@@ -53,7 +53,7 @@ class Assistant:
         self.embedder = embedder
         self.index = index
         self.retriever = HybridRetriever(index, settings.retrieval, settings.paths.corpus_dir / "glossary.yaml")
-        self.corpus_version = corpus_version(settings.paths.corpus_dir)
+        self.corpus_version = corpus_version(settings.paths.corpus_dir, index.fingerprint.corpus_hash)
 
     @classmethod
     def load(cls, settings: Settings | None = None, log: Log = stderr_log, progress: bool = True) -> Assistant:

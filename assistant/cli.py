@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ def _emit(data: Any) -> None:
 def friendly(func: F) -> F:
     """Turn library errors into a message and exit code."""
 
+    @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
@@ -38,8 +40,6 @@ def friendly(func: F) -> F:
             click.echo("Interrupted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
     return wrapper  # type: ignore[return-value]
 
 

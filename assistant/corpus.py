@@ -169,11 +169,11 @@ def corpus_hash(corpus_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def corpus_version(corpus_dir: Path) -> str:
-    """Human version string carried by every answer."""
+def corpus_version(corpus_dir: Path, digest: str) -> str:
+    """Human version string carried by every answer; `digest` is the corpus hash."""
     manifest = load_manifest(corpus_dir)
     primary = next((d for d in manifest.documents if d.kind == "statutory guidance"), manifest.documents[0])
-    return f"{primary.title} ({primary.version}); corpus {corpus_hash(corpus_dir)[:12]}"
+    return f"{primary.title} ({primary.version}); corpus {digest[:12]}"
 
 
 def parse_markdown(doc: DocumentEntry, text: str) -> list[Passage]:

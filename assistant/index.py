@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,11 @@ class LoadedIndex:
     bm25: bm25s.BM25
     vector_store: ChromaVectorStore
 
+    @cached_property
+    def unit_passage(self) -> np.ndarray:
+        """For each sentence unit, the position of its passage."""
+        return np.array([u.passage for u in self.units], dtype=np.int64)
+
 
 def embedder_id(embedder: BaseEmbedding) -> str:
     """The verified weights' sha256 for the real model; the class and name for anything else (test fakes)."""
@@ -91,12 +97,17 @@ def passage_document(passage: Passage) -> str:
     return f"{passage.heading} › {passage.label}\n{passage.text}"
 
 
-def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    import bm25s
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
     import Stemmer
 
-    stemmer = Stemmer.Stemmer("english")
-    tokenized = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
+    tokenized = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
     return [list(t) for t in tokenized]
 
 

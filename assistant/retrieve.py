@@ -67,7 +67,6 @@ class HybridRetriever(BaseRetriever):
         self.settings = settings
         self.glossary = load_glossary(glossary_path) if glossary_path else []
         self._vocab = set(index.bm25.vocab_dict)
-        self._unit_passage = np.array([u.passage for u in index.units], dtype=np.int64)
         kinds = np.array([p.kind for p in index.passages])
         self._is_reference = np.isin(kinds, REFERENCE_KINDS).astype(np.float32)
 
@@ -86,7 +85,7 @@ class HybridRetriever(BaseRetriever):
     def sentence(self, embedding: np.ndarray) -> np.ndarray:
         """Best cosine similarity of any sentence of each passage."""
         best = np.full(len(self.index.passages), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._unit_passage, self.index.unit_vectors @ embedding)
+        np.maximum.at(best, self.index.unit_passage, self.index.unit_vectors @ embedding)
         return best
 
     def lexical(self, text: str) -> tuple[np.ndarray, float]:

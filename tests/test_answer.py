@@ -116,3 +116,15 @@ def test_bad_questions_are_refused_clearly(fake_assistant, question, message):
     with pytest.raises(QuestionError) as err:
         fake_assistant.ask(question)
     assert str(err.value).startswith(message)
+
+
+def test_llama_index_retriever_interface_matches_hits(fake_assistant):
+    from llama_index.core.schema import QueryBundle
+
+    question = "Can I share information with services in Scotland or Wales?"
+    expanded = fake_assistant.retriever.expand(question)
+    vector = fake_assistant.embed(expanded).tolist()
+    nodes = fake_assistant.retriever.retrieve(QueryBundle(question, embedding=vector))
+    hits = fake_assistant.retriever.hits(expanded, vector)[: fake_assistant.settings.retrieval.top_k]
+    assert [n.node.metadata["ref"] for n in nodes] == [h.passage.ref for h in hits]
+    assert [n.score for n in nodes] == [h.score for h in hits]
