@@ -54,8 +54,14 @@ def is_urgent(question: str) -> bool:
 
 
 def confidence(hits: list[Hit]) -> float:
-    """How sure retrieval is that the guidance covers the question: the best dense cosine."""
-    return max((h.dense for h in hits), default=0.0)
+    """How near the question is to what the guidance answers: its best cosine with a passage's
+    practitioner-style questions (or, for a passage without any, with one of its sentences)."""
+    return max((h.question for h in hits), default=0.0)
+
+
+def out_of_scope_similarity(index: LoadedIndex, query: np.ndarray) -> float:
+    """The question's best cosine with the questions the guidance does not answer; -1 when there are none."""
+    return float((index.out_of_scope_vectors @ query).max()) if len(index.out_of_scope_vectors) else -1.0
 
 
 def _choose_units(
@@ -99,7 +105,10 @@ def compose(
     """Build the Answer for a question from its ranked hits."""
     urgent = is_urgent(question)
     sure = confidence(hits)
-    abstained = not hits or sure < settings.abstain_below
+    outside = out_of_scope_similarity(index, query)
+    # Nearest neighbour decides: a question closer to one the guidance does not answer than to
+    # any it does is out of scope, and so is one far from everything.
+    abstained = not hits or sure < settings.abstain_below or outside >= sure + settings.scope_margin
     shown = hits[:top_k]
     chosen = [] if abstained else _choose_units(index, hits, query, settings)
     quotes: dict[int, list[str]] = {}
@@ -126,4 +135,5 @@ def compose(
     return Answer(
         question=question, answer="\n".join(lines), abstained=abstained, urgent=urgent, citations=citations,
         corpus_version=corpus_version, notice=NOTICE, confidence=round(sure, 4),
+        out_of_scope_similarity=round(outside, 4),
     )

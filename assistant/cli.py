@@ -188,45 +188,157 @@ def passages(ctx: click.Context, as_json: bool) -> None:
 
 @cli.command(name="eval")
 @click.argument("sets", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole results document (as results.json) instead.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write report.html, results.json and results.csv into this folder.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="An earlier results.json: list newly failing and newly passing items, exit 7 on a regression.")
+@click.option("--margin", default=0.02, show_default=True, type=click.FloatRange(0, 1),
+              help="With --baseline: the largest drop of a headline figure that is not a regression.")
+@click.option("--no-baseline-retrievers", "skip_baselines", is_flag=True,
+              help="Skip the stock LlamaIndex and BM25 retrievers run for comparison (faster).")
 @click.pass_context
 @friendly
-def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool) -> None:
-    """Dev-set figures: hit@1/3/5, MRR, out-of-scope abstention, false abstention."""
-    from functools import partial
+def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool, report_dir: str | None,
+             baseline_file: str | None, margin: float, skip_baselines: bool) -> None:
+    """Run evaluation sets and print their figures (default: the built-in sets in evals/).
 
-    from .evaluate import ask_item, figures, load_eval_set, run_eval
+    SET is a YAML or CSV file (evals/SCHEMA.md). Per set: hit@1/3/5, MRR, out-of-scope
+    abstention and false abstention, then nDCG@10, citation precision and recall,
+    citation validity, grounding, modal fidelity, key points, forbidden claims, decisions
+    and the failure classes; then the baseline retrievers on the same items. Offline and
+    deterministic. Exit codes: 6 a set or the --baseline file cannot be used; 7 a headline
+    figure dropped by more than --margin against --baseline.
+    """
+    from tqdm import tqdm
 
+    from .eval_regression import REGRESSION_EXIT_CODE, compare
+    from .eval_report import summary_lines, write_report
+    from .eval_results import load_results, results_json
+    from .eval_sets import built_in_set_paths, read_eval_set
+    from .evaluate import run_sets
+
+    paths = [Path(s) for s in sets] or built_in_set_paths()
+    for path in paths:  # fail fast on a malformed set, before the model loads
+        read_eval_set(path)
+    earlier = load_results(Path(baseline_file)) if baseline_file else None
     assistant = _load(ctx, progress=False)
     known = {p.ref for p in assistant.passages}
-    paths = [Path(s) for s in sets] or [Path("evals/dev.yaml")]
-    report = {}
-    for path in paths:
-        items = load_eval_set(path, known)
-        results = run_eval(partial(ask_item, assistant), items)
-        report[str(path)] = figures(results).model_dump()
+    eval_sets = [read_eval_set(path, known, stale_ok=earlier is not None) for path in paths]
+    with tqdm(total=0, file=sys.stderr, unit="item", leave=False, dynamic_ncols=True) as bar:
+
+        def advance(done: int, total: int, label: str) -> None:
+            bar.total = total
+            bar.set_description(label, refresh=False)
+            bar.update(done - bar.n)
+
+        results = run_sets(assistant, eval_sets, advance, baselines=not skip_baselines)
+    if earlier is not None and baseline_file:
+        results.regression = compare(results, earlier, known, Path(baseline_file).name, margin)
+    if report_dir:
+        click.echo(f"Report: {write_report(results, Path(report_dir))['html']}", err=True)
     if as_json:
-        _emit(report)
+        click.echo(results_json(results), nl=False)
     else:
-        for name, fig in report.items():
-            hit = fig["hit_at"]
-            click.echo(
-                f"{name}: n={fig['in_scope']}+{fig['out_of_scope']} hit@1={hit['1']:.3f} hit@3={hit['3']:.3f} "
-                f"hit@5={hit['5']:.3f} mrr={fig['mrr']:.3f} oos_abstention={fig['oos_abstention']:.3f} "
-                f"false_abstention={fig['false_abstention']:.3f}"
-            )
+        for line in summary_lines(results):
+            click.echo(line)
+    if results.regression and results.regression.regressed:
+        sys.exit(REGRESSION_EXIT_CODE)
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback unless you say so.")
-@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--host", help="Address to bind (default 127.0.0.1: this machine only). Use 0.0.0.0 to serve a network.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 7860).")
+@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
+              help="Require this login (or set ASSISTANT_AUTH). Off by default.")
+@click.option("--chroma-host", help="Use the Chroma server (`chroma run`) at this host instead of the embedded store.")
+@click.option("--chroma-port", type=click.IntRange(1, 65535), help="Port of that Chroma server (default 8000).")
+@click.option("--feedback-path", type=click.Path(dir_okay=False),
+              help="JSONL file for feedback (default ~/.local/share/isd-assistant/feedback.jsonl).")
 @click.pass_context
 @friendly
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Start the browser chat (Gradio) on HOST:PORT."""
-    from .ui import launch
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, auth: str | None, chroma_host: str | None,
+    chroma_port: int | None, feedback_path: str | None,
+) -> None:
+    """Start the practitioner page (Gradio) on HOST:PORT.
 
-    launch(_load(ctx), host=host, port=port)
+    Questions are never stored; feedback is appended to the feedback file with names,
+    dates, NHS and other numbers replaced by placeholders. Analytics and share links are off.
+    """
+    from .ui_launch import ensure_port_free, launch, parse_auth, private_temp_dir
+
+    serving = ctx.obj["settings"].serve
+    for name, value in {"host": host, "port": port, "chroma_host": chroma_host, "chroma_port": chroma_port}.items():
+        if value is not None:
+            setattr(serving, name, value)
+    if feedback_path:
+        serving.feedback_path = Path(feedback_path)
+    login = parse_auth(auth)
+    # Fail fast, before the model loads: a taken port or an unreachable Chroma server.
+    ensure_port_free(serving.host, serving.port)
+    if serving.chroma_host:
+        from .index import chroma_server_client
+
+        chroma_server_client(serving.chroma_host, serving.chroma_port)
+    with private_temp_dir():
+        launch(_load(ctx), host=serving.host, port=serving.port, auth=login)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report (and any comparison or evaluation) as JSON.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write report.html, clarity.csv, clarity.json here.")
+@click.option("--compare", "other", type=click.Path(), help="Another version: a corpus folder or a guidance text file.")
+@click.option("--usage", type=click.Path(dir_okay=False),
+              help="results.json of an `assistant eval` run: weak retrieval per passage.")
+@click.option("--evaluate", "labels", type=click.Path(dir_okay=False), help="Labelled set: precision and recall of 'unclear'.")
+@click.option("--with-retrieval", is_flag=True, help="Also map feedback to passages by retrieval (loads the model).")
+@click.option("--top", default=15, show_default=True, help="Passages to list (text output).")
+@click.pass_context
+@friendly
+def clarity(ctx: click.Context, as_json: bool, report_dir: str | None, other: str | None, usage: str | None,
+            labels: str | None, with_retrieval: bool, top: int) -> None:
+    """Clarity report for policy teams: passages ranked most unclear first, with the words
+    that triggered each flag and a question for the drafter.
+
+    Deterministic and offline by default (no model). OTHER for --compare is a corpus folder
+    with a manifest.yaml, or a guidance text file in the draft's layout.
+    """
+    from .clarity import build_report, version_analyser
+    from .clarity_compare import compare
+    from .clarity_eval import evaluate, load_labels
+    from .clarity_report import write_report
+
+    corpus_dir = ctx.obj["settings"].paths.corpus_dir
+    assistant = _load(ctx, progress=False) if with_retrieval else None
+    report = build_report(corpus_dir, assistant, Path(usage) if usage else None)
+    diff = compare(report, Path(other), corpus_dir, version_analyser(corpus_dir)) if other else None
+    scores = evaluate(report, load_labels(Path(labels), {e.ref for e in report.entries})) if labels else None
+    written = write_report(report, Path(report_dir), diff) if report_dir else []
+    if as_json:
+        data = report.model_dump(mode="json")
+        if diff:
+            data["compare"] = diff.model_dump(mode="json", exclude={"other_report"})
+        if scores:
+            data["evaluation"] = scores.model_dump(mode="json")
+        _emit(data)
+        return
+    for entry in report.entries[:top]:
+        worst = [f for f in entry.flags if f.weight][:3]
+        click.echo(f"{entry.rank:3}. {entry.score:5.1f} {entry.severity:6} {entry.ref}")
+        for flag in worst:
+            click.echo(f"       {flag.category}/{flag.rule}: {flag.trigger or '-'!r}: {flag.explanation}")
+    if diff:
+        click.echo(f"Against {other}: {len(diff.resolved)} flags resolved, {len(diff.new)} new, "
+                   f"{len(diff.passages)} passages changed, added or removed.")
+    if scores:
+        o = scores.overall
+        click.echo(f"Labelled set ({scores.labelled} passages, {scores.unclear} unclear): precision {o.precision:.3f} "
+                   f"recall {o.recall:.3f}; " + "; ".join(f"{c} P {m.precision:.3f} R {m.recall:.3f}"
+                                                         for c, m in scores.by_category.items()))
+    for path in written:
+        click.echo(f"Wrote {path}")
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ DocKind = Literal["statute", "statutory guidance", "ICO reference", "other"]
 DocFormat = Literal["guidance", "statute-extract", "ico-records", "markdown"]
 MODAL_RE = re.compile(r"\b(must not|must|should not|should|may not|may|can|need to)\b", re.IGNORECASE)
 MAX_DOCUMENT_BYTES = 5_000_000
+PASSAGE_QUESTIONS = "passage_questions.yaml"
+OUT_OF_SCOPE_QUESTIONS = "out_of_scope_questions.yaml"
 
 
 class Layout(BaseModel):
@@ -166,6 +168,10 @@ def corpus_hash(corpus_dir: Path) -> str:
     for doc in manifest.documents:
         digest.update(doc.file.encode())
         digest.update((corpus_dir / doc.file).read_bytes())
+    for aid in (PASSAGE_QUESTIONS, OUT_OF_SCOPE_QUESTIONS):
+        if (corpus_dir / aid).is_file():
+            digest.update(aid.encode())
+            digest.update((corpus_dir / aid).read_bytes())
     return digest.hexdigest()
 
 
@@ -265,3 +271,48 @@ def _link_ico_records(passages: list[Passage]) -> None:
         extra = [r for r in ico_by_citer.get(p.ref, []) if r not in p.links] if p.kind != "ico" else []
         if extra:
             passages[i] = p.model_copy(update={"links": p.links + tuple(extra)})
+
+
+def load_passage_questions(corpus_dir: Path, passages: list[Passage]) -> list[tuple[int, str]]:
+    """(passage position, question) pairs from corpus/passage_questions.yaml; none when the file is absent.
+
+    These practitioner-style questions only help retrieval find a passage: they are
+    embedded beside it and never quoted. A passage a user adds needs none.
+    """
+    path = corpus_dir / PASSAGE_QUESTIONS
+    if not path.is_file():
+        return []
+    data, _ = load_yaml(path)
+    documents = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(documents, dict):
+        raise CorpusError("expected a top-level 'documents:' mapping of doc id → ref → questions.", str(path), 1)
+    position = {(p.doc, p.ref): i for i, p in enumerate(passages)}
+    pairs: list[tuple[int, str]] = []
+    for doc, refs in documents.items():
+        for ref, questions in (refs or {}).items():
+            if (doc, ref) not in position:
+                raise CorpusError(
+                    f"'{doc}' › '{ref}' is not a passage of the corpus; check it with `assistant passages`.", str(path)
+                )
+            if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+                raise CorpusError(f"'{doc}' › '{ref}' must hold a list of non-empty questions.", str(path))
+            pairs.extend((position[(doc, ref)], q.strip()) for q in questions)
+    return pairs
+
+
+def load_out_of_scope_questions(corpus_dir: Path) -> list[str]:
+    """Questions the guidance does not answer (corpus/out_of_scope_questions.yaml), grouped by topic
+    in the file; a question nearer to these than to any passage's questions is out of scope."""
+    path = corpus_dir / OUT_OF_SCOPE_QUESTIONS
+    if not path.is_file():
+        return []
+    data, _ = load_yaml(path)
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, dict):
+        raise CorpusError("expected a top-level 'topics:' mapping of topic → questions.", str(path), 1)
+    questions: list[str] = []
+    for topic, items in topics.items():
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            raise CorpusError(f"topic '{topic}' must hold a list of non-empty questions.", str(path))
+        questions.extend(q.strip() for q in items)
+    return questions

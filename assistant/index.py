@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel
 
-from .corpus import corpus_hash, load_passages
+from .corpus import corpus_hash, load_out_of_scope_questions, load_passage_questions, load_passages
 from .embedding import MODEL_SHA256
 from .errors import IndexError_
 from .ingest import PARSER_VERSION
@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
+BUILD_FILES = ("passages.json", "units.json", "units.npy", "passages.npy", "questions.npy", "question_passage.npy",
+               "out_of_scope.npy")
 COLLECTION = "passages"
 Log = Callable[[str], None]
 
@@ -69,6 +71,9 @@ class LoadedIndex:
     passage_vectors: np.ndarray
     bm25: bm25s.BM25
     vector_store: ChromaVectorStore
+    question_vectors: np.ndarray  # practitioner-style questions (corpus/passage_questions.yaml), never quoted
+    question_passage: np.ndarray  # for each of those questions, the position of its passage
+    out_of_scope_vectors: np.ndarray  # questions the guidance does not answer (corpus/out_of_scope_questions.yaml)
 
     @cached_property
     def unit_passage(self) -> np.ndarray:
@@ -152,11 +157,13 @@ def build_index(
             except CorruptIndex:
                 pass
         passages = load_passages(settings.paths.corpus_dir)
+        questions = load_passage_questions(settings.paths.corpus_dir, passages)
+        out_of_scope = load_out_of_scope_questions(settings.paths.corpus_dir)
         _remove_partial_builds(index_dir)
         build = index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
         build.mkdir(parents=True)
         log(f"Building the index in {build} ({len(passages)} passages)…")
-        _write_build(build, passages, fingerprint, embedder, progress)
+        _write_build(build, passages, questions, out_of_scope, fingerprint, embedder, progress)
         _swap_current(index_dir, build)
         _remove_old_builds(index_dir, keep=build)
         log("Index ready.")
@@ -164,7 +171,13 @@ def build_index(
 
 
 def _write_build(
-    build: Path, passages: list[Passage], fingerprint: Fingerprint, embedder: BaseEmbedding, progress: bool
+    build: Path,
+    passages: list[Passage],
+    questions: list[tuple[int, str]],
+    out_of_scope: list[str],
+    fingerprint: Fingerprint,
+    embedder: BaseEmbedding,
+    progress: bool,
 ) -> None:
     import bm25s
     from llama_index.core.schema import TextNode
@@ -172,9 +185,15 @@ def _write_build(
 
     units = all_units(passages)
     documents = [passage_document(p) for p in passages]
-    texts = documents + [u.quoted for u in units]
-    vectors = np.asarray(embedder.get_text_embedding_batch(texts, show_progress=progress), dtype=np.float32)
-    passage_vectors, unit_vectors = vectors[: len(passages)], vectors[len(passages) :]
+    groups = [documents, [u.quoted for u in units], [q for _, q in questions], out_of_scope]
+    vectors = np.asarray(
+        embedder.get_text_embedding_batch([t for group in groups for t in group], show_progress=progress),
+        dtype=np.float32,
+    )
+    ends = np.cumsum([len(group) for group in groups])
+    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors = (
+        vectors[start:end].reshape(end - start, vectors.shape[1]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
+    )
 
     client = chroma_client(build / "chroma")
     collection = client.create_collection(COLLECTION, configuration={"hnsw": {"space": "cosine"}})
@@ -193,8 +212,11 @@ def _write_build(
     (build / "units.json").write_text(json.dumps([[u.passage, u.text, u.stem] for u in units], ensure_ascii=False))
     np.save(build / "units.npy", unit_vectors)
     np.save(build / "passages.npy", passage_vectors)
+    np.save(build / "questions.npy", question_vectors)
+    np.save(build / "question_passage.npy", np.array([i for i, _ in questions], dtype=np.int64))
+    np.save(build / "out_of_scope.npy", out_of_scope_vectors)
     (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
-    manifest = {name: _digest(build / name) for name in ("passages.json", "units.json", "units.npy", "passages.npy")}
+    manifest = {name: _digest(build / name) for name in BUILD_FILES}
     complete = build / "COMPLETE"
     complete.write_text(json.dumps({"files": manifest, "passages": len(passages)}))
     with complete.open("rb") as handle:
@@ -244,6 +266,9 @@ def _read_build(build: Path) -> LoadedIndex:
         units = [Unit(i, text, stem) for i, text, stem in json.loads((build / "units.json").read_text())]
         unit_vectors = np.load(build / "units.npy")
         passage_vectors = np.load(build / "passages.npy")
+        question_vectors = np.load(build / "questions.npy")
+        question_passage = np.load(build / "question_passage.npy")
+        out_of_scope_vectors = np.load(build / "out_of_scope.npy")
         fingerprint = Fingerprint.model_validate_json((build / "fingerprint.json").read_text())
         bm25 = bm25s.BM25.load(str(build / "bm25"))
         collection = chroma_client(build / "chroma").get_collection(COLLECTION)
@@ -256,7 +281,8 @@ def _read_build(build: Path) -> LoadedIndex:
         raise CorruptIndex(f"Chroma holds {count} vectors for {len(passages)} passages")
     return LoadedIndex(
         build, fingerprint, passages, units, unit_vectors, passage_vectors, bm25,
-        ChromaVectorStore(chroma_collection=collection),
+        ChromaVectorStore(chroma_collection=collection), question_vectors, question_passage,
+        out_of_scope_vectors,
     )
 
 
@@ -269,7 +295,7 @@ def open_index(settings: Settings, embedder: BaseEmbedding, log: Log = stderr_lo
         try:
             loaded = _read_build(current.resolve())
             if loaded.fingerprint == expected:
-                return loaded
+                return with_chroma_server(loaded, settings, log)
             log("The index is out of date (the corpus, model or parser changed); rebuilding.")
         except CorruptIndex as exc:
             log(f"The index at {current.resolve()} is incomplete or corrupt ({exc}); rebuilding.")
@@ -277,7 +303,7 @@ def open_index(settings: Settings, embedder: BaseEmbedding, log: Log = stderr_lo
         log(f"No index found in {index_dir}; building it (first run only).")
     try:
         build = build_index(settings, embedder, log, progress, force=False)
-        return _read_build(build)
+        return with_chroma_server(_read_build(build), settings, log)
     except CorruptIndex as exc:
         raise IndexError_(
             f"The index was rebuilt but still cannot be read ({exc}). Check free disk space and "
@@ -285,3 +311,76 @@ def open_index(settings: Settings, embedder: BaseEmbedding, log: Log = stderr_lo
         ) from None
     except OSError as exc:
         raise IndexError_(f"Cannot write the index in {index_dir}: {exc}. Check free disk space and permissions.") from None
+
+
+def passage_nodes(passages: list[Passage], vectors: np.ndarray) -> list[Any]:
+    """The passages as llama-index TextNodes with their vectors: what a Chroma collection holds."""
+    from llama_index.core.schema import TextNode
+
+    return [
+        TextNode(
+            id_=p.key, text=passage_document(p), embedding=vec.tolist(), metadata={"position": i, "doc": p.doc, "ref": p.ref}
+        )
+        for i, (p, vec) in enumerate(zip(passages, vectors, strict=True))
+    ]
+
+
+def server_collection_name(fingerprint: Fingerprint) -> str:
+    """One collection per index fingerprint, so app instances on different corpus versions never mix vectors."""
+    return f"{COLLECTION}-{hashlib.sha256(fingerprint.model_dump_json().encode()).hexdigest()[:24]}"
+
+
+def chroma_server_client(host: str, port: int) -> Any:
+    """A client for a Chroma server (`chroma run`), checked with a heartbeat so a wrong address fails at once."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+        client.heartbeat()
+    except Exception as exc:  # connection refused, DNS, timeouts, a non-Chroma server: all mean "not usable"
+        raise IndexError_(
+            f"Cannot reach a Chroma server at {host}:{port} ({type(exc).__name__}). Start one with "
+            f"`chroma run --path chroma-server --host {host} --port {port}`, or leave out --chroma-host "
+            "to use the embedded store."
+        ) from None
+    return client
+
+
+def with_chroma_server(loaded: LoadedIndex, settings: Settings, log: Log = stderr_log) -> LoadedIndex:
+    """The index with dense search moved to the Chroma server in settings.serve, when one is set.
+
+    The build's passage vectors are pushed to the server collection named by the build's
+    fingerprint when it is missing or partial. `add` skips ids already present, so app
+    instances starting together cannot duplicate vectors. Everything else (BM25, sentence
+    vectors) still comes from the local build, which every instance reads and none writes.
+    """
+    serve = getattr(settings, "serve", None)
+    if serve is None or not serve.chroma_host:
+        return loaded
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    client = chroma_server_client(serve.chroma_host, serve.chroma_port)
+    name = server_collection_name(loaded.fingerprint)
+    try:
+        collection = client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata={"build": loaded.path.name}
+        )
+        store = ChromaVectorStore(chroma_collection=collection)
+        if collection.count() != len(loaded.passages):
+            log(f"Loading {len(loaded.passages)} passage vectors into {name} on {serve.chroma_host}:{serve.chroma_port}…")
+            store.add(passage_nodes(loaded.passages, loaded.passage_vectors))
+        count = collection.count()
+    except IndexError_:
+        raise
+    except Exception as exc:  # the server answered the heartbeat but refused the collection
+        raise IndexError_(
+            f"The Chroma server at {serve.chroma_host}:{serve.chroma_port} refused collection {name} "
+            f"({type(exc).__name__}: {exc}). Check its logs and free disk space."
+        ) from None
+    if count != len(loaded.passages):
+        raise IndexError_(
+            f"Collection {name} on the Chroma server holds {count} vectors for {len(loaded.passages)} passages. "
+            "Delete it (chromadb.HttpClient(...).delete_collection(name)) and start the app again to reload it."
+        )
+    return replace(loaded, vector_store=store)

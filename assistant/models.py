@@ -53,4 +53,7 @@ class Answer(BaseModel):
     citations: list[Citation]
     corpus_version: str
     notice: str = ""
-    confidence: float = 0.0
+    confidence: float = Field(default=0.0, description="Best cosine with a question the guidance answers.")
+    out_of_scope_similarity: float = Field(
+        default=-1.0, description="Best cosine with a question the guidance does not answer (corpus/out_of_scope_questions.yaml)."
+    )

@@ -56,6 +56,7 @@ class Hit:
     dense: float  # cosine similarity of the whole passage
     sentence: float  # best cosine similarity of one of its sentences
     lexical: float  # BM25 score scaled to 0..1 by the best BM25 score for this query
+    question: float  # best cosine similarity of one of the passage's practitioner-style questions
 
 
 class HybridRetriever(BaseRetriever):
@@ -88,6 +89,18 @@ class HybridRetriever(BaseRetriever):
         np.maximum.at(best, self.index.unit_passage, self.index.unit_vectors @ embedding)
         return best
 
+    def question(self, embedding: np.ndarray, sentence: np.ndarray) -> np.ndarray:
+        """Best cosine similarity of the passage's practitioner-style questions; a passage without any
+        (one a user added) falls back on its best sentence."""
+        best = sentence.copy()
+        if len(self.index.question_passage):
+            asked = np.full(len(self.index.passages), -1.0, dtype=np.float32)
+            np.maximum.at(asked, self.index.question_passage, self.index.question_vectors @ embedding)
+            has = np.zeros(len(self.index.passages), dtype=bool)
+            has[self.index.question_passage] = True
+            best[has] = asked[has]
+        return best
+
     def lexical(self, text: str) -> tuple[np.ndarray, float]:
         """BM25 score of every passage scaled so the best is 1, and that best raw score."""
         tokens = [t for t in bm25_tokens([text])[0] if t in self._vocab]
@@ -104,16 +117,17 @@ class HybridRetriever(BaseRetriever):
         vector = np.asarray(embedding, dtype=np.float32)
         from_chroma = self.dense(embedding, k)
         sentence = self.sentence(vector)
+        question = self.question(vector, sentence)
         lexical, _ = self.lexical(text)
         candidates = set(from_chroma)
-        for signal in (sentence, lexical):
+        for signal in (sentence, question, lexical):
             candidates |= {int(i) for i in np.argsort(-signal)[:k]}
         # Candidates found by BM25 or by a sentence get their exact passage cosine too.
         dense = {i: from_chroma.get(i, float(self.index.passage_vectors[i] @ vector)) for i in candidates}
-        fused = self._fuse(candidates, dense, sentence, lexical)
+        fused = self._fuse(candidates, dense, sentence, question, lexical)
         passages = self.index.passages
         hits = [
-            Hit(i, passages[i], fused[i], dense[i], float(sentence[i]), float(lexical[i]))
+            Hit(i, passages[i], fused[i], dense[i], float(sentence[i]), float(lexical[i]), float(question[i]))
             for i in candidates
             if passages[i].ref not in exclude
         ]
@@ -121,13 +135,15 @@ class HybridRetriever(BaseRetriever):
         return hits
 
     def _fuse(
-        self, candidates: set[int], dense: dict[int, float], sentence: np.ndarray, lexical: np.ndarray
+        self, candidates: set[int], dense: dict[int, float], sentence: np.ndarray, question: np.ndarray,
+        lexical: np.ndarray,
     ) -> dict[int, float]:
         s = self.settings
         if s.fusion == "rrf":
             signals = [
                 (s.passage_weight, {i: dense[i] for i in candidates}),
                 (s.sentence_weight, {i: float(sentence[i]) for i in candidates}),
+                (s.question_weight, {i: float(question[i]) for i in candidates}),
                 (s.lexical_weight, {i: float(lexical[i]) for i in candidates}),
             ]
             fused = dict.fromkeys(candidates, 0.0)
@@ -136,7 +152,7 @@ class HybridRetriever(BaseRetriever):
                     fused[i] += weight / (s.rrf_k + rank)
             return fused
         return {
-            i: s.passage_weight * dense[i] + s.sentence_weight * float(sentence[i])
+            i: s.passage_weight * dense[i] + s.sentence_weight * float(sentence[i]) + s.question_weight * float(question[i])
             + s.lexical_weight * float(lexical[i]) + s.reference_prior * float(self._is_reference[i])
             for i in candidates
         }

@@ -6,6 +6,7 @@ levels, e.g. ASSISTANT_RETRIEVAL__TOP_K=8 or ASSISTANT_PATHS__INDEX_DIR=/srv/isd
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -30,9 +31,12 @@ class RetrievalSettings(BaseModel):
     fusion: Literal["weighted", "rrf"] = Field(
         default="weighted", description="How the signals are fused (chosen on the dev set, see README)."
     )
-    passage_weight: float = Field(default=0.2, ge=0.0, description="Weight of the whole-passage dense cosine.")
-    sentence_weight: float = Field(default=0.3, ge=0.0, description="Weight of the best sentence's dense cosine.")
-    lexical_weight: float = Field(default=0.2, ge=0.0, description="Weight of the scaled BM25 score.")
+    passage_weight: float = Field(default=0.05, ge=0.0, description="Weight of the whole-passage dense cosine.")
+    sentence_weight: float = Field(default=0.0, ge=0.0, description="Weight of the best sentence's dense cosine.")
+    question_weight: float = Field(
+        default=0.4, ge=0.0, description="Weight of the best cosine of the passage's practitioner-style questions."
+    )
+    lexical_weight: float = Field(default=0.1, ge=0.0, description="Weight of the scaled BM25 score.")
     reference_prior: float = Field(
         default=-0.05, le=0.0, description="Added to footnotes and ICO records, which should rarely outrank the guidance."
     )
@@ -46,9 +50,36 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(default=3, ge=1, le=8, description="Quoted sentences at most in an answer.")
     abstain_below: float = Field(
-        default=0.34, description="Abstain when the best passage cosine similarity is below this (calibrated on the dev set)."
+        default=0.30, description="Abstain when the best cosine with a question the guidance answers is below this."
+    )
+    scope_margin: float = Field(
+        default=0.0,
+        description="Abstain when the best cosine with an out-of-scope question reaches the best in-scope one plus "
+        "this margin: 0 is the plain nearest-neighbour rule, a negative margin abstains more often.",
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
+
+
+def _default_feedback_path() -> Path:
+    """Outside the project, so feedback never ends up in git: $XDG_DATA_HOME or ~/.local/share."""
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "isd-assistant" / "feedback.jsonl"
+
+
+class ServeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Address the page binds to; loopback unless set.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port the page listens on.")
+    feedback_path: Path = Field(
+        default_factory=_default_feedback_path,
+        description="JSONL file that feedback is appended to, identifiers replaced by placeholders.",
+    )
+    chroma_host: str | None = Field(
+        default=None, description="Chroma server (`chroma run`) to query instead of the embedded store; None = embedded."
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chroma server.")
+    concurrency: int = Field(default=4, ge=1, le=64, description="Questions answered at the same time per process.")
 
 
 class Settings(BaseSettings):
@@ -59,3 +90,4 @@ class Settings(BaseSettings):
     paths: PathSettings = Field(default_factory=PathSettings, description="Where the corpus and index live.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition and abstention.")
+    serve: ServeSettings = Field(default_factory=ServeSettings, description="The browser page and where it finds Chroma.")

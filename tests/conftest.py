@@ -70,7 +70,10 @@ def fake_assistant(settings: Settings, fake_embedder: HashingEmbedding):
     from assistant.api import Assistant
     from assistant.index import open_index
 
-    settings.answer.abstain_below = 0.2
+    settings.answer.abstain_below = 0.3
+    # Bag-of-words vectors make near-topic out-of-scope questions look alike; the scope rule itself
+    # is tested on its own (test_answer.py) and with the real model (test_real_model.py).
+    settings.answer.scope_margin = 0.3
     return Assistant(settings, fake_embedder, open_index(settings, fake_embedder, log=lambda m: None, progress=False))
 
 
@@ -82,3 +85,186 @@ def real_assistant(tmp_path_factory: pytest.TempPathFactory):
     s = Settings()
     s.paths.index_dir = tmp_path_factory.mktemp("real-index")
     return Assistant.load(s, log=lambda m: None, progress=False)
+
+
+# --- Serving the practitioner page: in-process servers, `assistant serve` processes, a real browser ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = PROJECT_ROOT / "artifacts"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServedPage:
+    """A page served on loopback: its URL and the feedback file it appends to."""
+
+    def __init__(self, url: str, feedback_path: Path) -> None:
+        self.url = url
+        self.feedback_path = feedback_path
+
+
+def serve_in_process(assistant, feedback_path: Path, auth: tuple[str, str] | None = None):
+    """Build the whole page (every tab) and serve it from a thread; returns (demo, ServedPage)."""
+    from assistant.ui import build
+    from assistant.ui_launch import start
+
+    assistant.settings.serve.feedback_path = feedback_path
+    demo = build(assistant)
+    port = free_port()
+    start(demo, "127.0.0.1", port, auth=auth, block=False)
+    return demo, ServedPage(f"http://127.0.0.1:{port}/", feedback_path)
+
+
+@pytest.fixture
+def serve_page():
+    """Serve the page in-process with your own options: serve_page(assistant, feedback_path, auth=None)."""
+    demos = []
+
+    def serve(assistant, feedback_path: Path, auth: tuple[str, str] | None = None) -> ServedPage:
+        demo, served = serve_in_process(assistant, feedback_path, auth)
+        demos.append(demo)
+        return served
+
+    yield serve
+    for demo in demos:
+        demo.close()
+
+
+@pytest.fixture
+def fake_page(fake_assistant, serve_page, tmp_path: Path) -> ServedPage:
+    """The page over the deterministic fake assistant: fast, for API and privacy-setting tests."""
+    return serve_page(fake_assistant, tmp_path / "feedback" / "feedback.jsonl")
+
+
+@pytest.fixture(scope="session")
+def ui_server(real_assistant, tmp_path_factory: pytest.TempPathFactory):
+    """The whole page with the real assistant, served once per session. Browser tests for any tab use it."""
+    demo, served = serve_in_process(real_assistant, tmp_path_factory.mktemp("ui-feedback") / "feedback.jsonl")
+    yield served
+    demo.close()
+
+
+def chromium_context(playwright, profile: Path):
+    """Debian's chromium, headless, with a new empty profile folder."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does this).")
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+        viewport={"width": 1400, "height": 1000}, accept_downloads=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def new_browser_context(playwright_session):
+    """Open chromium on a profile folder you choose (to inspect it afterwards): new_browser_context(path)."""
+    opened = []
+
+    def open_context(profile: Path):
+        opened.append(chromium_context(playwright_session, profile))
+        return opened[-1]
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_session, tmp_path_factory: pytest.TempPathFactory):
+    context = chromium_context(playwright_session, tmp_path_factory.mktemp("chromium-profile"))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    """A fresh tab; go to `ui_server.url` (plus any query) yourself. Screenshots go in `artifacts`."""
+    page = browser_context.new_page()
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+class ServeProcess:
+    """`assistant serve` in its own process, its output in a log file; stopped with Ctrl-C (SIGINT)."""
+
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None, port: int | None = None) -> None:
+        import os
+        import subprocess
+        import sys
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "assistant", *args, "--port", str(self.port)]
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=PROJECT_ROOT,
+            )
+
+    def wait_ready(self, timeout: float = 240.0) -> ServeProcess:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"assistant serve exited with {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"assistant serve did not answer within {timeout} s:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture
+def serve_process(real_assistant):
+    """Start `assistant serve` processes on the session's real index: serve_process(extra_args, log, env, port)."""
+    started: list[ServeProcess] = []
+
+    def start(args: list[str], log: Path, env: dict[str, str] | None = None, port: int | None = None) -> ServeProcess:
+        index = ["--index-dir", str(real_assistant.settings.paths.index_dir)]
+        started.append(ServeProcess([*index, "serve", *args], log, env, port))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()

@@ -128,3 +128,25 @@ def test_llama_index_retriever_interface_matches_hits(fake_assistant):
     hits = fake_assistant.retriever.hits(expanded, vector)[: fake_assistant.settings.retrieval.top_k]
     assert [n.node.metadata["ref"] for n in nodes] == [h.passage.ref for h in hits]
     assert [n.score for n in nodes] == [h.score for h in hits]
+
+
+def test_a_question_nearer_to_an_out_of_scope_one_abstains(fake_assistant):
+    from assistant.corpus import load_out_of_scope_questions
+
+    outside = load_out_of_scope_questions(fake_assistant.settings.paths.corpus_dir)[0]
+    fake_assistant.settings.answer.scope_margin = 0.0
+    answer = fake_assistant.ask(outside)
+    assert answer.abstained is True
+    assert answer.out_of_scope_similarity > 0.9  # the glossary may widen the question a little
+    assert answer.out_of_scope_similarity >= answer.confidence
+
+
+def test_without_out_of_scope_questions_only_the_floor_applies(fake_assistant):
+    from dataclasses import replace
+
+    outside = fake_assistant.index.out_of_scope_vectors[0]
+    fake_assistant.index = replace(fake_assistant.index, out_of_scope_vectors=outside[:0].reshape(0, outside.shape[0]))
+    fake_assistant.settings.answer.scope_margin = 0.0
+    answer = fake_assistant.ask("Do I need consent from the parent to share information?")
+    assert answer.abstained is False
+    assert answer.out_of_scope_similarity == -1.0

@@ -92,3 +92,37 @@ def test_missing_manifest(tmp_path: Path):
     with pytest.raises(CorpusError) as err:
         load_manifest(tmp_path)
     assert "manifest.yaml: file not found" in str(err.value)
+
+
+def test_every_passage_has_practitioner_questions():
+    from assistant.corpus import load_passage_questions
+    from assistant.settings import PROJECT_ROOT
+
+    corpus = PROJECT_ROOT / "corpus"
+    passages = load_passages(corpus)
+    asked = {position for position, _ in load_passage_questions(corpus, passages)}
+    assert asked == set(range(len(passages)))
+
+
+def test_passage_question_for_an_unknown_ref_names_the_file(corpus_copy: Path):
+    from assistant.corpus import load_passage_questions
+
+    path = corpus_copy / "passage_questions.yaml"
+    path.write_text('version: 1\ndocuments:\n  isd-guidance:\n    "para 61":\n      - "is there a para 61?"\n')
+    with pytest.raises(CorpusError) as err:
+        load_passage_questions(corpus_copy, load_passages(corpus_copy))
+    assert str(err.value) == (
+        f"{path}: 'isd-guidance' › 'para 61' is not a passage of the corpus; check it with `assistant passages`."
+    )
+
+
+def test_out_of_scope_questions_must_be_lists(corpus_copy: Path):
+    from assistant.corpus import load_out_of_scope_questions
+
+    path = corpus_copy / "out_of_scope_questions.yaml"
+    path.write_text("version: 1\ntopics:\n  weather: what is the weather\n")
+    with pytest.raises(CorpusError) as err:
+        load_out_of_scope_questions(corpus_copy)
+    assert str(err.value) == f"{path}: topic 'weather' must hold a list of non-empty questions."
+    path.unlink()
+    assert load_out_of_scope_questions(corpus_copy) == []

@@ -82,3 +82,15 @@ def test_build_keeps_only_two_builds(settings: Settings, fake_embedder):
     meta = json.loads((builds[-1] / "COMPLETE").read_text())
     assert meta["passages"] == 124
     assert _read_build(Path(builds[-1])).fingerprint.parser_version == "1"
+
+
+def test_retrieval_aids_are_indexed_and_their_change_rebuilds(settings: Settings, fake_embedder):
+    first = open_index(settings, fake_embedder, log=_quiet, progress=False)
+    assert first.question_vectors.shape == (492, 512)
+    assert sorted(set(first.question_passage.tolist())) == list(range(124))
+    assert first.out_of_scope_vectors.shape == (168, 512)
+    aids = settings.paths.corpus_dir / "out_of_scope_questions.yaml"
+    aids.write_text(aids.read_text() + '  tea:\n    - "who makes the tea at the team meeting?"\n')
+    second = open_index(settings, fake_embedder, log=_quiet, progress=False)
+    assert second.path != first.path
+    assert second.out_of_scope_vectors.shape == (169, 512)

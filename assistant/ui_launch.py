@@ -1,0 +1,124 @@
+"""Serving the practitioner page privately: launch options, closed routes, login, port and temp folder.
+
+Kept apart from ui.py, which imports gradio: Gradio reads GRADIO_TEMP_DIR when it is first
+imported, so the CLI enters `private_temp_dir` before anything imports ui.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .errors import ServeError
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from .api import Assistant
+
+# Gradio routes for uploading, serving, streaming or recording files, run history, monitoring and
+# the live editor. The page uses none of them, so they answer 404.
+CLOSED_ROUTES = (
+    "/gradio_api/upload", "/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=", "/gradio_api/stream/",
+    "/gradio_api/process_recording", "/gradio_api/run-history", "/gradio_api/runs", "/gradio_api/vibe",
+    "/gradio_api/undo-vibe", "/gradio_api/mcp", "/monitoring",
+)
+
+
+class ClosedRoutes:
+    """ASGI middleware: 404 for the Gradio routes in CLOSED_ROUTES."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CLOSED_ROUTES):
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse("Not found", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' → (user, password); None or '' → no login."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ServeError("The login must look like user:password (from --auth or ASSISTANT_AUTH), both parts non-empty.")
+    return user, password
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail at once, before the model loads, when another server (perhaps another `assistant serve`) has the port."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServeError(f"Cannot bind to host {host!r}: {exc.strerror}. Use an address of this machine.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ServeError(
+                f"Port {port} on {host} is not available ({exc.strerror}); is another `assistant serve` running? "
+                f"Stop it, or choose another port with --port {port + 1}."
+            ) from None
+
+
+def launch_options(host: str, port: int, auth: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Everything `Blocks.launch` needs for a private page: no share link, analytics, history or extra routes."""
+    import gradio as gr
+    from starlette.middleware import Middleware
+
+    from .ui_style import CSS
+
+    # System fonts only: Gradio's default theme would fetch fonts from Google on every page load.
+    theme = gr.themes.Default(font=["system-ui", "Segoe UI", "Arial", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return {
+        "server_name": host, "server_port": port, "share": False, "auth": auth, "quiet": True, "show_error": False,
+        "footer_links": [], "run_history": False, "enable_monitoring": False, "mcp_server": False, "ssr_mode": False,
+        "pwa": False, "css": CSS, "theme": theme, "app_kwargs": {"middleware": [Middleware(ClosedRoutes)]},
+    }
+
+
+def start(demo: gr.Blocks, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True) -> None:
+    try:
+        demo.launch(prevent_thread_lock=not block, **launch_options(host, port, auth))
+    except OSError as exc:
+        raise ServeError(f"Cannot serve on {host}:{port}: {exc}. Choose another port with --port.") from None
+
+
+@contextmanager
+def private_temp_dir() -> Iterator[str]:
+    """A temporary folder for Gradio that only this process uses, removed when the page stops.
+
+    Must be entered before gradio is imported: Gradio reads GRADIO_TEMP_DIR at import time.
+    """
+    preset = os.environ.get("GRADIO_TEMP_DIR")
+    folder = preset or tempfile.mkdtemp(prefix="isd-assistant-gradio-")
+    os.environ["GRADIO_TEMP_DIR"] = folder
+    try:
+        yield folder
+    finally:
+        if not preset:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+    """Serve the page until interrupted."""
+    from .ui import build
+
+    demo = build(assistant)
+    print(f"The practitioner page is at http://{host}:{port}/ (Ctrl-C to stop).", file=sys.stderr, flush=True)
+    try:
+        start(demo, host, port, auth)
+    finally:
+        demo.close()

@@ -1,0 +1,106 @@
+"""The practitioner page in a real browser (Debian chromium through Playwright) with the real assistant.
+
+Screenshots are saved under artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.ui_render import anchor_id
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "Do I need the parent's consent before I share information with children's social care?"
+ANSWER_WAIT_MS = 60_000
+
+
+def _ask(page, question: str, turns_before: int) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask-button")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#conversation .turn').length > n", arg=turns_before, timeout=ANSWER_WAIT_MS
+    )
+
+
+def _in_viewport(page, selector: str) -> bool:
+    return page.eval_on_selector(
+        selector, "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; }"
+    )
+
+
+def test_ask_see_sources_and_open_the_cited_passage(ui_server, browser_page, artifacts, real_assistant):
+    page = browser_page
+    page.goto(ui_server.url)
+    page.wait_for_selector("#question textarea")
+    assert "not legal advice" in page.inner_text("#notice")
+    assert "Caldicott Guardian" in page.inner_text("#notice")
+    page.screenshot(path=str(artifacts / "ask-empty.png"), full_page=True)
+
+    _ask(page, QUESTION, 0)
+    expected = [c.ref for c in real_assistant.ask(QUESTION).citations if c.sentences]
+    chips = page.locator("#conversation .reply .quote-line a.chip")
+    assert chips.count() >= 1
+    first_ref = chips.first.get_attribute("data-ref")
+    assert first_ref == expected[0]
+    cards = page.locator("#sources article.source")
+    assert [cards.nth(i).get_attribute("data-source") for i in range(cards.count())] == expected
+    assert page.locator("#sources mark.quote").count() >= 1
+    assert page.locator("#sources .legend .duty-must").is_visible()
+    page.screenshot(path=str(artifacts / "ask-answer.png"), full_page=True)
+
+    chips.first.click()
+    opened = f"#read-view #{anchor_id(first_ref)}.opened"
+    page.wait_for_selector(opened, state="visible", timeout=ANSWER_WAIT_MS)
+    page.wait_for_function("s => { const r = document.querySelector(s).getBoundingClientRect();"
+                           " return r.top >= -5 && r.top < window.innerHeight; }", arg=opened, timeout=10_000)
+    assert page.locator("#read-view .passage.opened").count() == 1
+    passage = next(p for p in real_assistant.passages if p.ref == first_ref)
+    assert passage.text.split("\n")[0][:60] in page.inner_text(opened)
+    assert "ref=" in page.url
+    page.screenshot(path=str(artifacts / "read-opened.png"))
+
+
+def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, artifacts):
+    page = browser_page
+    page.goto(ui_server.url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, QUESTION, 0)
+    _ask(page, "what if they refuse?", 1)
+    _ask(page, "A child told me she is scared to go home tonight. Can I share without consent?", 2)
+    last = page.locator("#conversation .turn").nth(2)
+    html = last.inner_html()
+    assert 'class="urgent"' in html and html.index('class="urgent"') < html.index("chip")
+    assert "999" in last.locator(".urgent").inner_text()
+    page.screenshot(path=str(artifacts / "ask-urgent.png"), full_page=True)
+
+    page.locator("#record-panel").get_by_text("Record of this conversation").click()
+    with page.expect_download() as download:
+        page.click("#download-record")
+    record = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "isd-guidance-record.md"
+    assert record.count("## Question ") == 3 and f"## Question 1\n\n{QUESTION}" in record
+    assert "### Cited text (verbatim)" in record and "Corpus: Information Sharing Duty" in record
+
+
+def test_deep_link_search_and_no_script_injection(ui_server, browser_page, artifacts):
+    page = browser_page
+    page.goto(ui_server.url + "?ref=para%2011")
+    page.wait_for_selector("#read-view #ref-para-11.opened", state="visible", timeout=ANSWER_WAIT_MS)
+    assert _in_viewport(page, "#read-view #ref-para-11")
+    assert "Showing para 11" in page.inner_text("#read-status")
+    page.screenshot(path=str(artifacts / "read-deep-link.png"))
+
+    page.fill("#read-search input, #read-search textarea", "Caldicott Guardian")
+    page.click("#read-search-button")
+    page.wait_for_function("() => document.querySelector('#read-status').innerText.includes('contain')")
+    assert page.locator("#read-view mark.term").count() >= 2
+    assert page.locator("#read-view article.passage").count() < 20
+
+    page.get_by_role("tab", name="Ask").click()
+    _ask(page, "<img src=x onerror=\"window.__injected=1\">${7*7} when must I share?", 0)
+    assert page.evaluate("window.__injected") is None
+    text = page.inner_text("#conversation .you")
+    assert "<img src=x" in text and "${7*7}" in text

@@ -1,0 +1,146 @@
+"""`assistant serve` as a real process: loopback by default, several on one index, a Chroma server, fast failures."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gradio_client import Client
+
+from assistant.cli import cli
+from assistant.index import server_collection_name, with_chroma_server
+from assistant.retrieve import HybridRetriever
+from assistant.settings import PROJECT_ROOT
+
+QUESTION = "When can I decide not to share information?"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _other_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))  # UDP connect sends nothing; it only picks a route
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def _run_cli(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=PROJECT_ROOT)
+
+
+def _ask(url: str) -> str:
+    return Client(url, verbose=False, download_files=False).predict(QUESTION, api_name="/ask")[0]
+
+
+def test_serve_options_reach_the_launcher(monkeypatch, fake_assistant, tmp_path: Path):
+    launched: dict = {}
+    monkeypatch.setattr("assistant.cli._load", lambda ctx, progress=True: fake_assistant)
+    monkeypatch.setattr("assistant.ui_launch.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
+    port = _free_port()
+    result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--feedback-path", str(tmp_path / "f.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert (launched["host"], launched["port"], launched["auth"]) == ("127.0.0.1", port, None)
+    result = CliRunner().invoke(cli, ["serve", "--port", str(port)], env={"ASSISTANT_AUTH": "ann:pw"})
+    assert result.exit_code == 0 and launched["auth"] == ("ann", "pw")
+    result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--auth", "justaname"])
+    assert result.exit_code == 8
+    assert "Error: The login must look like user:password" in result.output
+
+
+def test_unreachable_chroma_server_fails_before_the_model_loads():
+    port = _free_port()
+    result = _run_cli(["serve", "--port", str(_free_port()), "--chroma-host", "127.0.0.1", "--chroma-port", str(port)])
+    assert result.returncode == 5
+    assert f"Error: Cannot reach a Chroma server at 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr and "Loading weights" not in result.stderr
+
+
+@pytest.mark.slow
+def test_two_servers_on_one_index_and_a_third_on_a_taken_port(serve_process, real_assistant, tmp_path: Path):
+    first = serve_process([], tmp_path / "first.log")
+    second = serve_process([], tmp_path / "second.log")  # started together: both open the same Chroma store
+    first.wait_ready()
+    second.wait_ready()
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(_ask, [first.url, second.url, first.url, second.url]))
+    assert len(set(replies)) == 1
+    cited = [c.ref for c in real_assistant.ask(QUESTION).citations if c.sentences]
+    assert all(f'data-ref="{ref}"' in replies[0] for ref in cited)
+
+    other = _other_address()
+    if other:  # bound to loopback only: the machine's other address refuses the connection
+        with pytest.raises(OSError), socket.create_connection((other, first.port), timeout=5):
+            pass
+
+    taken = _run_cli(["--index-dir", str(real_assistant.settings.paths.index_dir), "serve", "--port", str(first.port)])
+    assert taken.returncode == 8
+    assert f"Error: Port {first.port} on 127.0.0.1 is not available" in taken.stderr
+    assert "Loading weights" not in taken.stderr and "Traceback" not in taken.stderr
+    assert first.stop() == 0 and second.stop() == 0
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real `chroma run` on loopback with its data in a temporary folder."""
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma-server"),
+               "--host", "127.0.0.1", "--port", str(port)]
+    with (tmp_path / "chroma.log").open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not start:\n{(tmp_path / 'chroma.log').read_text()}")
+            time.sleep(0.3)
+    yield port
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_app_uses_a_chroma_server_keyed_by_fingerprint(serve_process, real_assistant, chroma_server, tmp_path: Path):
+    import chromadb
+
+    server = serve_process(["--chroma-host", "127.0.0.1", "--chroma-port", str(chroma_server)], tmp_path / "serve.log")
+    server.wait_ready()
+    reply = _ask(server.url)
+    cited = [c.ref for c in real_assistant.ask(QUESTION).citations if c.sentences]
+    assert all(f'data-ref="{ref}"' in reply for ref in cited)
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
+    name = server_collection_name(real_assistant.index.fingerprint)
+    assert f"Loading {len(real_assistant.passages)} passage vectors into {name}" in server.log.read_text()
+    assert [c.name for c in client.list_collections()] == [name]
+    assert client.get_collection(name).count() == len(real_assistant.passages)
+
+    # A second instance finds the collection full and adds nothing; its dense search matches the embedded store.
+    settings = real_assistant.settings.model_copy(deep=True)
+    settings.serve.chroma_host, settings.serve.chroma_port = "127.0.0.1", chroma_server
+    logged: list[str] = []
+    remote = with_chroma_server(real_assistant.index, settings, log=logged.append)
+    assert logged == [] and client.get_collection(name).count() == len(real_assistant.passages)
+    vector = real_assistant.embed(QUESTION).tolist()
+    embedded = real_assistant.retriever.dense(vector, 10)
+    from_server = HybridRetriever(remote, settings.retrieval).dense(vector, 10)
+    assert list(from_server) == list(embedded)
+    assert all(abs(from_server[i] - embedded[i]) < 1e-4 for i in embedded)
+    assert server.stop() == 0
