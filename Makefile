@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint eval bench clean-index
+.PHONY: help install run index test test-fast lint eval bench bench-load clean-index
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,11 +35,15 @@ test-fast: $(STAMP) ## Run the tests that do not load the real model
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check assistant tests evals benchmarks
 
-eval: $(STAMP) ## Dev-set and held-out figures (hit@k, abstention)
-	$(BIN)/assistant eval evals/dev.yaml evals/heldout.yaml
+eval: $(STAMP) ## Built-in eval sets with report in build/eval-report, then dev and held-out figures
+	$(BIN)/assistant eval --report build/eval-report
+	$(BIN)/assistant eval evals/dev.yaml evals/heldout.yaml --no-baseline-retrievers
 
 bench: $(STAMP) ## Speed and stock-pipeline comparison (prints ratios from one run)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench.py
+
+bench-load: index ## Load on the page: 20 concurrent users x 10 questions, p50/p95 latency
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/load.py
 
 clean-index: ## Delete the built index (it is rebuilt on the next run)
 	rm -rf index/builds index/current index/.lock

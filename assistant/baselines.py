@@ -112,6 +112,9 @@ class Bm25Baseline:
         return [self.refs[i] for i in order if scores[i] > 0 and self.refs[i] not in exclude][:k]
 
 
+BASELINE_NAMES = (StockVectorBaseline.name, Bm25Baseline.name)
+
+
 @contextmanager
 def baseline_retrievers(corpus_dir: Path, passages: Sequence[Passage], embedder: BaseEmbedding) -> Iterator[list[Any]]:
     """Both baselines; the stock pipeline's Chroma store lives in a temporary folder removed on exit."""

@@ -160,7 +160,8 @@ def search(ctx: click.Context, query: str, top: int, as_json: bool) -> None:
     hits = _load(ctx).search(query, k=top)
     rows = [
         {"doc": h.passage.doc, "ref": h.passage.ref, "label": h.passage.label, "score": round(h.score, 4),
-         "dense": round(h.dense, 4), "sentence": round(h.sentence, 4), "lexical": round(h.lexical, 4)}
+         "question": round(h.question, 4), "dense": round(h.dense, 4), "sentence": round(h.sentence, 4),
+         "lexical": round(h.lexical, 4)}
         for h in hits
     ]
     if as_json:

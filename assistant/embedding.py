@@ -23,6 +23,8 @@ def quiet_environment() -> None:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",

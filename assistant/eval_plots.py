@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Iterable
 
 from matplotlib.figure import Figure
 
@@ -18,6 +19,12 @@ OURS = "this assistant"
 BASELINE_LABELS = {"stock_llamaindex": "stock LlamaIndex", "bm25": "BM25 alone"}
 CLASS_COLOURS = {"passed": "#2e7d32", "retrieval miss": "#c62828", "citation miss": "#ef6c00",
                  "abstention miss": "#6a1b9a", "content miss": "#1565c0"}
+
+
+def reading_order(chapters: Iterable[str]) -> list[str]:
+    """Chapters as the guidance orders them: front matter, key terms, statute, 1…5, then anything else."""
+    first = {"front": 0, "key terms": 1, "statute": 2}
+    return sorted(chapters, key=lambda c: (first.get(c, 3 if c.isdigit() else 4), int(c) if c.isdigit() else 0, c))
 
 
 def _png(figure: Figure) -> str:
@@ -33,23 +40,26 @@ def recall_curve(results: RunResults) -> str:
     ks = list(range(1, RANK_DEPTH + 1))
     lines = [(OURS, results.overall.recall_curve)]
     lines += [(BASELINE_LABELS.get(name, name), b.overall.recall_curve) for name, b in sorted(results.baselines.items())]
+    plotted = 0
     for label, curve in lines:
         points = [(k, v) for k, v in zip(ks, curve, strict=True) if v is not None]
         if points:
             axes.plot([k for k, _ in points], [v for _, v in points], marker="o", label=label)
+            plotted += 1
     axes.set_xlabel("k (passages read, best first)")
     axes.set_ylabel("recall of expected refs")
     axes.set_xticks(ks)
     axes.set_ylim(0, 1)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right")
+    if plotted:
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     axes.set_title(f"Recall@k over {results.overall.in_scope} in-scope items")
     return _png(figure)
 
 
 def per_chapter(results: RunResults) -> str:
     """hit@5 and pass rate per chapter, with 95 % bootstrap intervals."""
-    chapters = [name for name, m in results.chapters.items() if m.in_scope]
+    chapters = [name for name in reading_order(results.chapters) if results.chapters[name].in_scope]
     figure = Figure(figsize=(6.4, 0.45 * max(len(chapters), 1) + 1.4))
     axes = figure.subplots()
     height = 0.38
@@ -70,7 +80,8 @@ def per_chapter(results: RunResults) -> str:
     axes.set_xlim(0, 1)
     axes.set_xlabel("share of items")
     axes.grid(axis="x", alpha=0.3)
-    axes.legend(loc="lower right")
+    if chapters:
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(chapters), 1)), ncol=2)
     axes.set_title("Results per chapter (in-scope items)")
     return _png(figure)
 

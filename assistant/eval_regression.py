@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from .eval_results import Comparison, ItemChange, MetricChange, RunResults, StaleGold
-from .metrics import Estimate, ItemResult, SetMetrics, set_metrics
+from .metrics import ItemResult, figure, set_metrics
 
 DEFAULT_MARGIN = 0.02
 REGRESSION_EXIT_CODE = 7
@@ -20,13 +20,6 @@ HEADLINE_METRICS: tuple[tuple[str, bool], ...] = (
     ("grounding", True), ("modal_fidelity", True), ("key_point_recall", True), ("decision_accuracy", True),
     ("oos_abstention", True), ("false_abstention", False), ("forbidden_claims", False), ("pass_rate", True),
 )
-
-
-def headline_value(metrics: SetMetrics, name: str) -> float | None:
-    if name.startswith("hit@"):
-        return metrics.hit_at[name.removeprefix("hit@")].value
-    value = getattr(metrics, name)
-    return value.value if isinstance(value, Estimate) else None
 
 
 def _stale(results: Sequence[ItemResult], known_refs: Collection[str]) -> dict[tuple[str, str], list[str]]:
@@ -57,7 +50,7 @@ def compare(current: RunResults, earlier: RunResults, known_refs: Collection[str
         keys = [k for k in common if k[0] == set_name]
         was, is_now = set_metrics([before[k] for k in keys]), set_metrics([now[k] for k in keys])
         for metric, higher_is_better in HEADLINE_METRICS:
-            a, b = headline_value(was, metric), headline_value(is_now, metric)
+            a, b = figure(was, metric).value, figure(is_now, metric).value
             if a is None or b is None or a == b:
                 continue
             drop = (a - b) if higher_is_better else (b - a)

@@ -8,7 +8,7 @@ from jinja2 import Environment, select_autoescape
 
 from . import eval_plots
 from .eval_results import RunResults, results_csv, results_json
-from .metrics import Estimate, SetMetrics
+from .metrics import Estimate, figure
 
 # (field, label, what it measures). The order is the report's and the UI's.
 METRICS: tuple[tuple[str, str, str], ...] = (
@@ -32,12 +32,6 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("pass_rate", "pass rate", "items that pass every check that applies to them"),
 )
 RETRIEVAL_METRICS = (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"), ("ndcg_at_10", "nDCG@10"))
-
-
-def metric(metrics: object, name: str) -> Estimate:
-    if name.startswith("hit@"):
-        return metrics.hit_at[name.removeprefix("hit@")]  # type: ignore[attr-defined]
-    return getattr(metrics, name)
 
 
 def fmt(est: Estimate | None, interval: bool = True) -> str:
@@ -71,6 +65,7 @@ th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
 .fail{background:#fff3f3}.pass{background:#f3fff3}.worse{color:#b00020;font-weight:bold}
 .muted{color:#666;font-size:.85rem}pre{white-space:pre-wrap;margin:0;font-family:inherit}
 img{max-width:100%;border:1px solid #ddd;margin:.5rem 1rem .5rem 0}
+table.items{width:100%}table.items td:nth-child(3){width:24%}table.items td:nth-child(8){width:32%}
 </style></head><body>
 <h1>Evaluation report</h1>
 <p>Corpus: {{ r.corpus_version }}<br>Sets: {% for name, s in r.sets.items() %}<b>{{ name }}</b> ({{ s.source }},
@@ -122,22 +117,23 @@ Figures are deterministic; brackets give 95 % bootstrap intervals (items resampl
 
 <h2>Per chapter (all sets)</h2>
 <table><tr><th>chapter</th><th>items</th><th>hit@5</th><th>MRR</th><th>grounding</th><th>pass rate</th></tr>
-{% for name, m in r.chapters.items() %}<tr><td>{{ name }}</td><td class="num">{{ m.items }}</td>
+{% for name, m in chapters %}<tr><td>{{ name }}</td><td class="num">{{ m.items }}</td>
 <td class="num">{{ fmt(m.hit_at['5']) }}</td><td class="num">{{ fmt(m.mrr) }}</td><td class="num">{{ fmt(m.grounding) }}</td>
 <td class="num">{{ fmt(m.pass_rate) }}</td></tr>{% endfor %}</table>
 
 <h2>Items</h2>
 <p class="muted">Quoted refs are in bold. Rank: where the first expected ref appears among the citations
 {% if r.baselines %}(and in each baseline's top 10){% endif %}.</p>
-<table><tr><th>set / id</th><th>kind</th><th>question</th><th>expected refs</th><th>cited refs</th><th>rank</th>
+<table class="items"><tr><th>set / id</th><th>kind</th><th>question</th><th>expected refs</th><th>cited refs</th><th>rank</th>
 <th>result</th><th>answer</th></tr>
 {% for i in r.items %}<tr class="{{ 'pass' if i.passed else 'fail' }}"><td>{{ i.set }}<br><b>{{ i.id }}</b></td>
 <td>{{ i.kind }}{% if i.chapter %}<br>ch. {{ i.chapter }}{% endif %}</td>
 <td>{% if i.history %}<span class="muted">after: {{ i.history }}</span><br>{% endif %}{{ i.question|truncate(400) }}
 {% if i.excluded_refs %}<br><span class="muted">example passages left out: {{ i.excluded_refs|length }}</span>{% endif %}</td>
 <td>{{ i.expected_refs|join(', ') }}</td>
-<td>{% for ref in i.cited_refs %}{% if ref in i.quoted_refs %}<b>{{ ref }}</b>{% else %}{{ ref }}{% endif %}
-{% if not loop.last %}, {% endif %}{% endfor %}</td>
+<td>{% for ref in i.cited_refs -%}
+{% if ref in i.quoted_refs %}<b>{{ ref }}</b>{% else %}{{ ref }}{% endif %}{% if not loop.last %}, {% endif %}
+{%- endfor %}</td>
 <td class="num">{{ i.first_hit_rank or '–' }}{% for b, rank in i.baseline_hit_rank.items() %}<br>
 <span class="muted">{{ labels.get(b, b) }}: {{ rank or '–' }}</span>{% endfor %}</td>
 <td>{{ 'passed' if i.passed else i.failure_class }}{% if i.key_points %}<br><span class="muted">key points
@@ -154,14 +150,15 @@ Figures are deterministic; brackets give 95 % bootstrap intervals (items resampl
 
 def render_html(results: RunResults) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    env.globals.update(fmt=fmt, metric=metric, body=answer_body)
+    env.globals.update(fmt=fmt, metric=figure, body=answer_body)
     plots = {
         "recall": eval_plots.recall_curve(results),
         "chapters": eval_plots.per_chapter(results),
         "outcomes": eval_plots.outcomes_per_set(results),
     }
     return env.from_string(TEMPLATE).render(
-        r=results, metrics=METRICS, retrieval=RETRIEVAL_METRICS, labels=eval_plots.BASELINE_LABELS, plots=plots
+        r=results, metrics=METRICS, retrieval=RETRIEVAL_METRICS, labels=eval_plots.BASELINE_LABELS, plots=plots,
+        chapters=[(name, results.chapters[name]) for name in eval_plots.reading_order(results.chapters)],
     )
 
 
@@ -173,11 +170,6 @@ def write_report(results: RunResults, folder: Path) -> dict[str, Path]:
     paths["csv"].write_text(results_csv(results), encoding="utf-8")
     paths["html"].write_text(render_html(results), encoding="utf-8")
     return paths
-
-
-def headline_rows(metrics: SetMetrics) -> list[tuple[str, str]]:
-    """(label, formatted value) for every metric that applies, for plain-text and UI summaries."""
-    return [(label, fmt(metric(metrics, key))) for key, label, _ in METRICS if metric(metrics, key).value is not None]
 
 
 def _value(est: Estimate) -> str:
@@ -194,7 +186,7 @@ def summary_lines(results: RunResults) -> list[str]:
             f"{summary.source}: n={m.in_scope}+{m.out_of_scope} hit@1={hit['1']} hit@3={hit['3']} hit@5={hit['5']} "
             f"mrr={_value(m.mrr)} oos_abstention={_value(m.oos_abstention)} false_abstention={_value(m.false_abstention)}"
         )
-        others = [(key, metric(m, key)) for key, _, _ in METRICS if key not in
+        others = [(key, figure(m, key)) for key, _, _ in METRICS if key not in
                   {"hit@1", "hit@3", "hit@5", "mrr", "oos_abstention", "false_abstention"}]
         failures = ", ".join(f"{k} {v}" for k, v in m.failure_classes.items() if v) or "none"
         lines.append("  " + " ".join(f"{key}={_value(est)}" for key, est in others if est.value is not None)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from .baselines import baseline_retrievers
+from .baselines import BASELINE_NAMES, baseline_retrievers
 from .errors import EvalSetError, QuestionError
 from .eval_results import BaselineSummary, RunResults, SetSummary
 from .eval_sets import EvalItem, EvalSet, example_refs, read_eval_set
@@ -213,7 +213,8 @@ def run_sets(
         raise EvalSetError(f"two sets share a name ({sorted({n for n in names if names.count(n) > 1})}); rename one file.")
     corpus = {p.ref: p for p in assistant.passages}
     in_scope = sum(1 for s in sets for i in s.items if i.kind == "in_scope")
-    total = sum(len(s.items) for s in sets) + (2 * in_scope if baselines else 0)
+    # Each baseline retriever runs on the in-scope items that were not refused: fixed once they are asked.
+    total = sum(len(s.items) for s in sets) + (len(BASELINE_NAMES) * in_scope if baselines else 0)
     done = 0
 
     def tick(label: str) -> None:
@@ -232,6 +233,8 @@ def run_sets(
             tick(eval_set.name)
         seconds[eval_set.name] = round(time.perf_counter() - set_clock, 3)
     baseline_clock = time.perf_counter()
+    if baselines:
+        total = done + len(BASELINE_NAMES) * sum(1 for r in results if r.kind == "in_scope" and not r.rejected)
     summaries = _run_baselines(assistant, sets, results, tick) if baselines else {}
     results.sort(key=lambda r: (r.set, r.id))
     return RunResults(

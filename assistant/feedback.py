@@ -35,15 +35,16 @@ class FeedbackRecord(BaseModel):
     corpus_version: str = ""
 
 
-def make_record(answer: Answer, helpful: bool, comment: str = "") -> FeedbackRecord:
+def make_record(answer: Answer, helpful: bool, comment: str = "", vocabulary: frozenset[str] = frozenset()) -> FeedbackRecord:
+    """The line to store. `vocabulary` holds the guidance's words: other capitalised words count as names."""
     comment = " ".join(comment.split())
     if len(comment) > MAX_COMMENT_CHARS:
         raise FeedbackError(f"The comment is {len(comment)} characters long; keep it under {MAX_COMMENT_CHARS}.")
     return FeedbackRecord(
         time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         helpful=helpful,
-        question=scrub(answer.question),
-        comment=scrub(comment),
+        question=scrub(answer.question, vocabulary),
+        comment=scrub(comment, vocabulary),
         cited=[c.ref for c in answer.citations if c.sentences],
         nearest=[c.ref for c in answer.citations] if answer.abstained else [],
         abstained=answer.abstained,

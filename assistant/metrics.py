@@ -241,6 +241,16 @@ def _over(results: Sequence[ItemResult], keep: Callable[[ItemResult], bool], val
     return estimate([value(r) for r in chosen], [weight(r) for r in chosen] if weight else None)
 
 
+def figure(metrics: SetMetrics | RetrievalFigures, name: str) -> Estimate:
+    """A figure by name: 'hit@5', 'mrr', 'grounding', …"""
+    if name.startswith("hit@"):
+        return metrics.hit_at[name.removeprefix("hit@")]
+    value = getattr(metrics, name)
+    if not isinstance(value, Estimate):
+        raise KeyError(f"'{name}' is not a figure")
+    return value
+
+
 def set_metrics(results: Sequence[ItemResult]) -> SetMetrics:
     inside = [r for r in results if r.kind == "in_scope"]
 

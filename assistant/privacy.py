@@ -46,7 +46,7 @@ NI_RE = re.compile(
 )
 PHONE_RES = [
     re.compile(r"(?<![\w+])\+44\s?(?:\(0\)\s?)?\d{2,5}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
-    re.compile(r"(?<![\w+(])\(?0\d{2,5}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
+    re.compile(r"(?:\(0\d{2,5}\)|(?<![\w+])0\d{2,5})[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
     re.compile(r"(?<![\w+])\+\d{1,3}[\s-]?\d[\d\s-]{6,14}\d(?!\d)"),
 ]
 # "s16LA" (the section this guidance is about) has a postcode's shape; it is never one here.
@@ -57,8 +57,9 @@ LONG_NUMBER_RE = re.compile(r"(?<![\w])\d{3,}(?:[ -]\d{3,})*(?!\d)")
 # A capitalised word, perhaps O'Neill or Smith-Jones; a possessive 's stays outside the name.
 _NAME_WORD = r"[A-Z][a-zA-Z-]*(?:['’][A-Z][a-zA-Z-]*)?"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr")
 NAME_CUE_RES = [
-    re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+({_NAME})"),
+    re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s+({_NAME})"),
     re.compile(rf"\b(?:[Cc]alled|[Nn]amed|[Mm]y client(?:'s|’s)?,?)\s+({_NAME})"),
 ]
 # Capitalised words after "called"/"named" that name a service, not a person.
@@ -138,10 +139,57 @@ def find_identifiers(text: str) -> list[Finding]:
     return sorted(kept, key=lambda f: f.start)
 
 
-def scrub(text: str) -> str:
-    """The text with every identifier replaced by its typed placeholder, e.g. [NHS_NUMBER]."""
+# A capitalised word (O'Neill, Smith-Jones, McKay), not an all-capitals acronym such as CAMHS.
+PROPER_NOUN_RE = re.compile(r"\b(?:[A-Z]['’])?[A-Z](?=[A-Za-z]*[a-z])[A-Za-z]+(?:-[A-Z][A-Za-z]+)*")
+SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;\n]\s*)[\"'“‘(]?\s*$")
+
+
+def unknown_proper_nouns(text: str, vocabulary: frozenset[str]) -> list[Finding]:
+    """Capitalised words that `vocabulary` (lower case) never uses: likely names, for text that is stored.
+
+    At the start of a sentence a capital proves nothing, so there a word counts only when a
+    possessive or another unknown capitalised word follows ("Zed's mum", "Zed Quill said").
+    """
+    matches = list(PROPER_NOUN_RE.finditer(text))
+    unknown = [m.group().lower() not in vocabulary and m.group() not in TITLES for m in matches]
+    found: list[Finding] = []
+    for n, match in enumerate(matches):
+        if not unknown[n]:
+            continue
+        if SENTENCE_START_RE.search(text[: match.start()]):
+            possessive = text[match.end() : match.end() + 2] in ("'s", "’s")
+            followed = n + 1 < len(matches) and unknown[n + 1] and text[match.end() : matches[n + 1].start()].isspace()
+            if not (possessive or followed):
+                continue
+        found.append(Finding("NAME", match.start(), match.end()))
+    return found
+
+
+def _merge_names(findings: list[Finding], text: str) -> list[Finding]:
+    """'[NAME] [NAME]' for a first and last name reads better, and says less, as one [NAME]."""
+    merged: list[Finding] = []
+    for finding in findings:
+        last = merged[-1] if merged else None
+        if last and last.kind == finding.kind == "NAME" and text[last.end : finding.start].isspace():
+            merged[-1] = Finding("NAME", last.start, finding.end)
+        else:
+            merged.append(finding)
+    return merged
+
+
+def scrub(text: str, vocabulary: frozenset[str] | None = None) -> str:
+    """The text with every identifier replaced by its typed placeholder, e.g. [NHS_NUMBER].
+
+    With a `vocabulary` (the lower-case words of the guidance), capitalised words it never uses
+    are replaced by [NAME] too: stricter, for text that is written to disk.
+    """
+    findings = find_identifiers(text)
+    if vocabulary is not None:
+        extra = [f for f in unknown_proper_nouns(text, vocabulary)
+                 if all(f.end <= k.start or f.start >= k.end for k in findings)]
+        findings = sorted(findings + extra, key=lambda f: f.start)
     out, last = [], 0
-    for finding in find_identifiers(text):
+    for finding in _merge_names(findings, text):
         out += [text[last : finding.start], f"[{finding.kind}]"]
         last = finding.end
     out.append(text[last:])

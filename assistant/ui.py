@@ -13,6 +13,7 @@ uploads and file serving are closed (see ui_launch.py, which serves the page).
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,10 @@ class Page:
         manifest = load_manifest(assistant.settings.paths.corpus_dir)
         self.titles = {d.id: d.title for d in manifest.documents}
         self.whole = read_html(self.passages, self.titles)
+        # Every word the corpus uses: in feedback, a capitalised word outside it is taken for a name.
+        self.vocabulary = frozenset(
+            w.lower() for p in self.passages for w in re.findall(r"[A-Za-z]+", f"{p.heading} {p.label} {p.text}")
+        )
         self.feedback_path = assistant.settings.serve.feedback_path
 
     def ask(self, question: str, turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:
@@ -133,7 +138,7 @@ class Page:
         if choice not in FEEDBACK_CHOICES:
             return "Choose Helpful or Not helpful, then send.", comment
         try:
-            record = make_record(latest, choice == "Helpful", comment)
+            record = make_record(latest, choice == "Helpful", comment, self.vocabulary)
             append_feedback(self.feedback_path, record)
         except FeedbackError as exc:
             return f"Feedback not saved. {esc(str(exc))}", comment

@@ -1,7 +1,8 @@
 """The Evaluate tab: run a built-in or uploaded set, see the figures, download the report.
 
 `render(assistant)` builds the tab's contents inside an open `gr.Tab`. An uploaded file is
-read once, checked (type, size, schema) and deleted after the run; reports live in a
+read once, checked (type, size, schema) and deleted after the run; its questions reach the
+report only with personal identifiers replaced (assistant.privacy). Reports live in a
 temporary folder that the next run (or the end of the process) removes.
 """
 
@@ -16,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AssistantError, EvalSetError
-from .eval_report import METRICS, fmt, metric, write_report
+from .eval_report import METRICS, fmt, write_report
 from .eval_results import RunResults
 from .eval_sets import BUILT_IN_SETS, MAX_SET_BYTES, SET_SUFFIXES, EvalSet, built_in_set_paths, read_eval_set
 from .evaluate import run_sets
+from .metrics import figure
+from .privacy import scrub
 
 if TYPE_CHECKING:
     from .api import Assistant
@@ -89,7 +92,7 @@ def headline_table(results: RunResults) -> tuple[list[str], list[list[str]]]:
             if (not set_name or set_name in b.sets) else "–"
             for b in results.baselines.values()
         ]
-        rows.append([name, str(m.items), *(fmt(metric(m, k), interval=False) for k in HEADLINE), *baseline_cells])
+        rows.append([name, str(m.items), *(fmt(figure(m, k), interval=False) for k in HEADLINE), *baseline_cells])
     return header, rows
 
 
@@ -111,6 +114,15 @@ def summary_text(results: RunResults) -> str:
     )
 
 
+def _scrubbed(results: RunResults) -> RunResults:
+    """An uploaded set may hold real case details: its questions go to disk only with identifiers replaced."""
+    items = [
+        r.model_copy(update={"question": scrub(r.question), "history": scrub(r.history) if r.history else None})
+        for r in results.items
+    ]
+    return results.model_copy(update={"items": items})
+
+
 def run_evaluation(
     assistant: Assistant, choice: str | None, upload: str | None, baselines: bool, folders: ReportFolders,
     progress: Callable[[int, int, str], None] | None = None,
@@ -122,6 +134,8 @@ def run_evaluation(
     try:
         sets = load_chosen_sets(assistant, choice, upload)
         results = run_sets(assistant, sets, progress, baselines=baselines)
+        if upload_path:
+            results = _scrubbed(results)
         paths = write_report(results, folders.fresh())
     except AssistantError as exc:
         return f"**Could not run the evaluation:** {exc}", None, None, [], None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -26,9 +25,10 @@ from pathlib import Path
 import click
 
 from assistant import Assistant, Settings
+from assistant.baselines import stock_pipeline_hits
 from assistant.embedding import load_embedder, quiet_environment, verified_model_dir
 from assistant.evaluate import ask_item, first_hit_rank, load_eval_set
-from assistant.index import build_index, chroma_client
+from assistant.index import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,46 +40,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def stock_pipeline_hits(assistant: Assistant, items: list, embedder) -> dict[str, float]:
-    """hit@5 of VectorStoreIndex + default SentenceSplitter on the same documents, model and Chroma.
-
-    A chunk holds many passages. 'chunks' counts a hit when any expected passage lies inside
-    the first five chunks (generous to the stock pipeline); 'refs' reads the passages in
-    those chunks in order, as citations, and looks at the first five.
-    """
-    from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    corpus = assistant.settings.paths.corpus_dir
-    files = sorted({p for p in (corpus / "documents").glob("*") if p.is_file()})
-    documents = [Document(text=f.read_text(encoding="utf-8"), metadata={"file": f.name}) for f in files]
-    with tempfile.TemporaryDirectory() as folder:
-        collection = chroma_client(Path(folder)).create_collection("stock", configuration={"hnsw": {"space": "cosine"}})
-        storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-        index = VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=embedder)
-        retriever = index.as_retriever(similarity_top_k=5)
-        keys = [(p.ref, _key(p.text)[:60]) for p in assistant.passages if len(_key(p.text)) >= 30]
-        chunk_hits = ref_hits = total = 0
-        for item in items:
-            if item.kind != "in_scope":
-                continue
-            total += 1
-            query = f"{item.history} {item.question}" if item.history else item.question
-            chunks = [_key(n.node.get_content()) for n in retriever.retrieve(query)]
-            inside = [[ref for ref, key in keys if key in chunk] for chunk in chunks]
-            refs_in_order: list[str] = []
-            for chunk, found in zip(chunks, inside, strict=True):
-                refs_in_order += sorted(found, key=lambda r, c=chunk: c.find(dict(keys)[r]))
-            chunk_hits += any(ref in item.expected_refs for found in inside for ref in found)
-            ref_hits += (first_hit_rank(item.expected_refs, refs_in_order) or 99) <= 5
-        chunk_count = collection.count()
-    return {"chunks": round(chunk_hits / total, 4), "refs": round(ref_hits / total, 4), "chunk_count": chunk_count}
 
 
 @click.command()

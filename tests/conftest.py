@@ -241,12 +241,13 @@ class ServeProcess:
                 time.sleep(0.5)
         pytest.fail(f"assistant serve did not answer within {timeout} s:\n{self.log.read_text()}")
 
-    def stop(self) -> int:
+    def stop(self, signal_number: int | None = None) -> int:
+        """Stop with SIGINT (Ctrl-C) or the signal given; returns the exit code."""
         import signal
         import subprocess
 
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal_number or signal.SIGINT)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -80,6 +80,7 @@ def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, 
     with page.expect_download() as download:
         page.click("#download-record")
     record = Path(download.value.path()).read_text(encoding="utf-8")
+    page.screenshot(path=str(artifacts / "ask-record.png"), full_page=True)
     assert download.value.suggested_filename == "isd-guidance-record.md"
     assert record.count("## Question ") == 3 and f"## Question 1\n\n{QUESTION}" in record
     assert "### Cited text (verbatim)" in record and "Corpus: Information Sharing Duty" in record

@@ -46,7 +46,7 @@ items:
     expected_refs: ["para 35", "para 8"]
   - id: weather
     kind: out_of_scope
-    question: "what is the weather in Leeds tomorrow"
+    question: "zebra xylophone quokka marmalade"
   - id: empty
     kind: invalid_input
     question: ""
@@ -77,8 +77,10 @@ def test_runner_scores_every_item_with_the_documented_fields(fake_assistant, min
     results = run_sets(fake_assistant, [read_eval_set(mini_set, known)], lambda *a: ticks.append(a))
     items = {r.id: r for r in results.items}
     assert [r.id for r in results.items] == sorted(items)
-    assert ITEM_FIELDS <= set(results.items[0].model_dump())
-    assert ticks[-1][:2] == (ticks[-1][1], 6 + 2 * 4)  # six items, then two baselines over four in-scope items
+    assert set(results.items[0].model_dump()) >= ITEM_FIELDS
+    # six items, then the two baselines over the four in-scope items
+    assert [t[:2] for t in ticks] == [(n, 14) for n in range(1, 15)]
+    assert [t[2] for t in ticks][:6] == ["mini"] * 6 and ticks[-1][2] == "baseline bm25"
     assert items["consent"].first_hit_rank == 1 and items["confidence"].first_hit_rank == 1
     assert items["weather"].abstained and items["weather"].passed
     assert items["empty"].rejected and items["empty"].passed
@@ -119,7 +121,7 @@ def test_report_is_self_contained_and_escapes_questions(fake_assistant, tmp_path
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{500,}"', html)) == 3
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing to fetch: works offline
-    assert "'=SUM(A1)" not in paths["csv"].read_text() or "'<script>" not in paths["csv"].read_text()
+    assert ",<script>alert(1)</script> =SUM(A1)," in paths["csv"].read_text()  # not a formula: kept as written
     assert load_results(paths["json"]).items[0].question == "<script>alert(1)</script> =SUM(A1)"
 
 
@@ -186,9 +188,10 @@ def test_regression_mode_catches_broken_retrieval(patched_load, monkeypatch, min
     assert broken.exit_code == 7, broken.output
     out = broken.stdout
     assert "REGRESSION (a headline figure dropped by more than 0.02)" in out
-    failing = re.search(r"newly failing: (.*)", out).group(1)
-    assert "mini/consent (retrieval miss)" in failing and "mini/confidence (retrieval miss)" in failing
-    assert re.search(r"mini hit@1: 1\.000 -> 0\.\d{3} \(-0\.\d{3}\)  <-- worse", out) or "hit@1" in out
+    assert ("  newly failing: mini/confidence (retrieval miss), mini/consent (retrieval miss), "
+            "mini/unborn (retrieval miss)\n  newly passing: none\n") in out
+    assert "  mini hit@5: 0.750 -> 0.000 (-0.750)  <-- worse\n" in out
+    assert "  mini pass_rate: 0.833 -> 0.333 (-0.500)  <-- worse\n" in out
     tolerant = runner.invoke(cli, ["eval", str(mini_set), "--baseline", str(baseline), "--margin", "1",
                                    "--no-baseline-retrievers"])
     assert tolerant.exit_code == 0

@@ -75,6 +75,29 @@ def test_kinds_are_listed_once_in_reading_order_and_described():
     assert describe(["POSTCODE"]) == "a postcode"
 
 
+VOCABULARY = frozenset(
+    {"can", "i", "share", "the", "address", "with", "this", "did", "not", "help", "wrong", "for", "we", "are", "in",
+     "wales", "caldicott", "guardian"}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Wrong for Zebedee Quartermaine (07700 900461)", "Wrong for [NAME] ([PHONE])"),
+        ("Can I share Jack's address with Mr Smith?", "Can I share [NAME]'s address with Mr [NAME]?"),
+        ("Zed's mum refused. Zed Quill did not help.", "[NAME]'s mum refused. [NAME] did not help."),
+        ("We are in Wales, not Cardiff; the Caldicott Guardian and CAMHS help.",
+         "We are in Wales, not [NAME]; the Caldicott Guardian and CAMHS help."),
+        ("Thanks for this", "Thanks for this"),
+        # Over-matching, by design: an unknown capitalised word before a name goes with it.
+        ("Ring Zed Quill today", "[NAME] today"),
+    ],
+)
+def test_stored_text_also_loses_capitalised_words_the_guidance_never_uses(text: str, scrubbed: str):
+    assert scrub(text, VOCABULARY) == scrubbed
+
+
 def _answer(question: str) -> Answer:
     citation = Citation(
         doc="isd-guidance", ref="para 11", label="Paragraph 11", text="Information must be shared.", score=0.9,
@@ -87,14 +110,15 @@ def _answer(question: str) -> Answer:
 
 def test_feedback_is_scrubbed_and_owner_only(tmp_path: Path):
     path = tmp_path / "deep" / "feedback.jsonl"
-    record = make_record(_answer("Can I share about my client Zed Quill, DOB 14/07/2016?"), False, "Ring 07700 900461")
+    record = make_record(_answer("Can I share about my client Zed Quill, DOB 14/07/2016?"), False,
+                         "Please ring Zed Quill on 07700 900461", VOCABULARY)
     append_feedback(path, record)
     append_feedback(path, make_record(_answer("When must I share?"), True))
     lines = path.read_text().splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
     assert first["question"] == "Can I share about my client [NAME], DOB [DATE_OF_BIRTH]?"
-    assert first["comment"] == "Ring [PHONE]"
+    assert first["comment"] == "Please ring [NAME] on [PHONE]"
     assert (first["helpful"], first["cited"], first["nearest"]) == (False, ["para 11"], [])
     assert set(first) == {"time", "helpful", "question", "comment", "cited", "nearest", "abstained", "urgent",
                           "corpus_version"}
@@ -152,7 +176,7 @@ def _files_holding_identifiers(roots: list[Path], since: float = 0.0) -> dict[st
 
 @pytest.mark.slow
 def test_a_question_full_of_identifiers_leaves_no_trace_on_disk(
-    serve_process, new_browser_context, real_assistant, tmp_path: Path
+    serve_process, new_browser_context, real_assistant, artifacts: Path, tmp_path: Path
 ):
     from gradio_client import Client
 
@@ -183,6 +207,7 @@ def test_a_question_full_of_identifiers_leaves_no_trace_on_disk(
     page.click("#ask-button")
     page.wait_for_selector("#conversation .privacy", timeout=60_000)
     assert "Zebedee" not in page.inner_text("#conversation")
+    page.screenshot(path=str(artifacts / "ask-identifiers.png"))
     context.close()  # flushes the profile to disk
 
     assert _files_holding_identifiers([gradio_temp[0]]) == {}, "nothing in Gradio's temp folder while serving"

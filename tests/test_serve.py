@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from assistant.cli import cli
 from assistant.index import server_collection_name, with_chroma_server
 from assistant.retrieve import HybridRetriever
 from assistant.settings import PROJECT_ROOT
+from assistant.ui_launch import TEMP_PREFIX, remove_orphaned_temp_dirs
 
 QUESTION = "When can I decide not to share information?"
 
@@ -73,8 +76,11 @@ def test_unreachable_chroma_server_fails_before_the_model_loads():
 
 @pytest.mark.slow
 def test_two_servers_on_one_index_and_a_third_on_a_taken_port(serve_process, real_assistant, tmp_path: Path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     first = serve_process([], tmp_path / "first.log")
-    second = serve_process([], tmp_path / "second.log")  # started together: both open the same Chroma store
+    # Started together, both open the same Chroma store.
+    second = serve_process([], tmp_path / "second.log", env={"TMPDIR": str(temp)})
     first.wait_ready()
     second.wait_ready()
     with ThreadPoolExecutor(4) as pool:
@@ -92,7 +98,21 @@ def test_two_servers_on_one_index_and_a_third_on_a_taken_port(serve_process, rea
     assert taken.returncode == 8
     assert f"Error: Port {first.port} on 127.0.0.1 is not available" in taken.stderr
     assert "Loading weights" not in taken.stderr and "Traceback" not in taken.stderr
-    assert first.stop() == 0 and second.stop() == 0
+    assert first.stop() == 0
+    assert [p.name.split("-")[3] for p in temp.iterdir()] == [str(second.process.pid)]
+    assert second.stop(signal.SIGTERM) == 0  # as from `kill` or a service manager: a clean stop
+    assert list(temp.iterdir()) == [], "the private Gradio temp folder is removed on SIGTERM too"
+
+
+def test_temp_folders_of_killed_pages_are_removed_on_the_next_start(tmp_path: Path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{TEMP_PREFIX}{finished.stdout.strip()}-abc"
+    live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    other = tmp_path / f"{TEMP_PREFIX}notapid"
+    for folder in (dead, live, other):
+        (folder / "sub").mkdir(parents=True)
+    remove_orphaned_temp_dirs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
 
 
 @pytest.fixture

@@ -194,7 +194,15 @@ def test_feedback_is_appended_scrubbed(fake_page):
     assert saved[0]["question"] == "Do I need consent from Mr [NAME]'s family?"
 
 
-def _status(url: str) -> int:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _status(url: str | urllib.request.Request) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return response.status
@@ -202,16 +210,43 @@ def _status(url: str) -> int:
         return exc.code
 
 
-def test_only_the_routes_the_page_needs_are_open(fake_page):
+def test_only_the_routes_the_page_needs_are_open(fake_page, fake_assistant):
+    from assistant.ui import build
+    from assistant.ui_launch import needs_file_routes
+
     base = fake_page.url.rstrip("/")
     assert _status(base + "/") == 200
     assert _status(base + "/config") == 200
-    for closed in ("/gradio_api/upload", "/gradio_api/file=/etc/passwd", "/gradio_api/file/etc/passwd",
-                   "/gradio_api/runs", "/monitoring", "/gradio_api/mcp/sse"):
+    for closed in ("/gradio_api/runs", "/monitoring", "/gradio_api/mcp/sse", "/gradio_api/proxy=http://example.org"):
         assert _status(base + closed) == 404, closed
+    # The Ask and Read tabs handle no files; tabs that do (uploads, downloads) open these routes.
+    files_needed = needs_file_routes(build(fake_assistant))
+    for route in ("/gradio_api/upload", "/gradio_api/file/etc/passwd"):
+        assert (_status(base + route) == 404) is not files_needed, route
+    assert _status(base + "/gradio_api/file=/etc/passwd") in (403, 404)
     config = json.loads(urllib.request.urlopen(base + "/config", timeout=10).read())
     assert config["analytics_enabled"] is False and config.get("run_history") is False
     assert "fonts.googleapis.com" not in urllib.request.urlopen(base + "/theme.css", timeout=10).read().decode()
+
+
+def test_file_routes_open_only_when_a_tab_has_file_components(fake_assistant, tmp_path):
+    import gradio as gr
+
+    from assistant.ui import build
+    from assistant.ui_launch import needs_file_routes, start
+
+    assert needs_file_routes(build(fake_assistant)) is False
+    with gr.Blocks(analytics_enabled=False) as with_upload:
+        gr.File()
+    assert needs_file_routes(with_upload) is True
+    port = _free_port()
+    start(with_upload, "127.0.0.1", port, block=False)
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/gradio_api/upload", data=b"", method="POST")
+        assert _status(request) not in (404, 200)  # the route exists and refuses an empty upload
+        assert _status(f"http://127.0.0.1:{port}/gradio_api/runs") == 404
+    finally:
+        with_upload.close()
 
 
 def test_login_is_required_when_set(fake_assistant, serve_page, tmp_path):
