@@ -166,8 +166,8 @@ it is not legal advice.</p>
 <td class="sev-{{ c.flag.severity }}">{{ c.flag.severity }}</td><td>{{ c.flag.explanation }}</td></tr>{% endfor %}</table>
 {% else %}<p>None.</p>{% endif %}{% endfor %}
 <h3>Passages</h3>{% if diff.passages %}<table><tr><th>Ref</th><th>Change</th><th>Before</th><th>After</th></tr>
-{% for p in diff.passages %}<tr><td>{{ p.ref }}</td><td>{{ p.change }}</td><td class="pre">{{ p.before }}</td><td class="pre">{{ p.after }}</td>
-</tr>{% endfor %}
+{% for p in diff.passages %}<tr><td>{{ p.ref }}</td><td>{{ p.change }}</td>
+<td class="pre">{{ p.before }}</td><td class="pre">{{ p.after }}</td></tr>{% endfor %}
 </table>{% else %}<p>None.</p>{% endif %}
 {% endif %}
 <h2>Passages, most unclear first</h2>

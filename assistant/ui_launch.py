@@ -152,6 +152,9 @@ def private_temp_dir() -> Iterator[str]:
         yield folder
     finally:
         if not preset:
+            # Restore the environment too: a caller in the same process (tests, an embedding app)
+            # must not hand the deleted folder on to the processes it starts later.
+            os.environ.pop("GRADIO_TEMP_DIR", None)
             shutil.rmtree(folder, ignore_errors=True)
 
 

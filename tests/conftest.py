@@ -208,7 +208,7 @@ def artifacts() -> Path:
 
 
 class ServeProcess:
-    """`assistant serve` in its own process, its output in a log file; stopped with Ctrl-C (SIGINT)."""
+    """`assistant serve` in its own process, its output in a log file."""
 
     def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None, port: int | None = None) -> None:
         import os
@@ -242,12 +242,15 @@ class ServeProcess:
         pytest.fail(f"assistant serve did not answer within {timeout} s:\n{self.log.read_text()}")
 
     def stop(self, signal_number: int | None = None) -> int:
-        """Stop with SIGINT (Ctrl-C) or the signal given; returns the exit code."""
+        """Stop with SIGTERM (as `kill` does) or the signal given; returns the exit code.
+
+        Not SIGINT by default: a shell running tests in the background makes its children ignore it.
+        """
         import signal
         import subprocess
 
         if self.process.poll() is None:
-            self.process.send_signal(signal_number or signal.SIGINT)
+            self.process.send_signal(signal_number or signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -86,11 +86,11 @@ def test_build_keeps_only_two_builds(settings: Settings, fake_embedder):
 
 def test_retrieval_aids_are_indexed_and_their_change_rebuilds(settings: Settings, fake_embedder):
     first = open_index(settings, fake_embedder, log=_quiet, progress=False)
-    assert first.question_vectors.shape == (492, 512)
+    assert first.question_vectors.shape == (464, 512)
     assert sorted(set(first.question_passage.tolist())) == list(range(124))
-    assert first.out_of_scope_vectors.shape == (168, 512)
+    assert first.out_of_scope_vectors.shape == (545, 512)
     aids = settings.paths.corpus_dir / "out_of_scope_questions.yaml"
     aids.write_text(aids.read_text() + '  tea:\n    - "who makes the tea at the team meeting?"\n')
     second = open_index(settings, fake_embedder, log=_quiet, progress=False)
     assert second.path != first.path
-    assert second.out_of_scope_vectors.shape == (169, 512)
+    assert second.out_of_scope_vectors.shape == (546, 512)
