@@ -1,14 +1,16 @@
-"""The practitioner page (Gradio Blocks): ask with follow-ups, see the cited passages, read the guidance.
+"""The page (Gradio Blocks): ask with follow-ups, see the cited passages, read the guidance,
+evaluate (trainers) and read the clarity report (policy teams).
 
 Layout: an always-visible notice, then tabs. "Ask" holds the conversation, the Sources panel,
 examples, feedback and the Markdown record; "Read the guidance" holds every passage with its
-ref as an anchor, a search box and deep links (`?ref=para%2011`). More tabs are added in
-`build`, where the comment marks the place.
+ref as an anchor, a search box and deep links (`?ref=para%2011`); "Evaluate" is ui_evaluate.py
+and "Clarity" is ui_clarity.py.
 
 Privacy: questions are scrubbed of identifiers before they are searched or shown, live only in
 the browser session's memory, and are never logged. Only feedback is written to disk, scrubbed.
 Gradio analytics, run history, monitoring, MCP and share links are off, and routes for file
-uploads and file serving are closed (see ui_launch.py, which serves the page).
+uploads and file serving are open only because the Evaluate and Clarity tabs send and receive
+files (see ui_launch.py, which serves the page).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .corpus import load_manifest
 from .errors import AssistantError, FeedbackError
 from .feedback import append_feedback, make_record
 from .privacy import identifier_kinds, scrub
+from .ui_clarity import render as render_clarity
+from .ui_evaluate import render as render_evaluate
 from .ui_render import (
     Turn,
     conversation_html,
@@ -202,7 +206,10 @@ def build(assistant: Assistant) -> gr.Blocks:
                 ask = _ask_tab(page)
             with gr.Tab("Read the guidance", id="read"):
                 read = _read_tab(page)
-            # More tabs go here, inside `gr.Tabs`, e.g.: with gr.Tab("Evaluate", id="evaluate"): render(assistant)
+            with gr.Tab("Evaluate", id="evaluate"):
+                render_evaluate(assistant)
+            with gr.Tab("Clarity", id="clarity"):
+                render_clarity(assistant)
 
         answer_outputs = [ask["conversation"], ask["sources"], ask["record"], turns, ask["question"]]
         gr.on([ask["question"].submit, ask["ask"].click], page.ask, inputs=[ask["question"], turns],

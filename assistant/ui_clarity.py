@@ -7,6 +7,9 @@ report is computed once, offline (reviewed feedback mapping, no retrieval), when
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,8 +54,9 @@ def render(assistant: Assistant) -> None:
     from .clarity_report import write_report
 
     report = build_report(assistant.settings.paths.corpus_dir)
-    folder = Path(tempfile.mkdtemp(prefix="clarity-report-"))
+    folder = Path(tempfile.mkdtemp(prefix="clarity-report-", dir=os.environ.get("GRADIO_TEMP_DIR")))
     html_path, csv_path, json_path = write_report(report, folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     unclear = sum(1 for e in report.entries if e.unclear)
     gr.Markdown(
         "### Clarity report for policy teams\n"

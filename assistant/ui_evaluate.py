@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -43,7 +44,7 @@ class ReportFolders:
 
     def fresh(self) -> Path:
         self.clear()
-        self.current = Path(tempfile.mkdtemp(prefix="isd-eval-report-"))
+        self.current = Path(tempfile.mkdtemp(prefix="isd-eval-report-", dir=os.environ.get("GRADIO_TEMP_DIR")))
         return self.current
 
     def clear(self) -> None:
@@ -158,15 +159,16 @@ def render(assistant: Assistant) -> None:
         "Uploaded files are deleted after the run."
     )
     with gr.Row():
-        choice = gr.Dropdown([ALL_BUILT_IN, *BUILT_IN_SETS], value=ALL_BUILT_IN, label="Built-in set")
+        choice = gr.Dropdown([ALL_BUILT_IN, *BUILT_IN_SETS], value=ALL_BUILT_IN, label="Built-in set", elem_id="eval-set")
         upload = gr.File(label=f"Or upload a set (.yaml, .yml, .csv; up to {MAX_SET_BYTES // 1_000_000} MB)",
-                         file_types=list(SET_SUFFIXES), type="filepath")
-    baselines = gr.Checkbox(value=True, label="Also run the baseline retrievers (stock LlamaIndex, BM25) on the same items")
-    start = gr.Button("Run evaluation", variant="primary")
-    message = gr.Markdown()
-    headline = gr.Dataframe(label="Headline figures", interactive=False, wrap=True)
-    items = gr.Dataframe(label="Items", interactive=False, wrap=True, max_height=600)
-    report = gr.File(label="Report: HTML, JSON, CSV", file_count="multiple", interactive=False)
+                         file_types=list(SET_SUFFIXES), type="filepath", elem_id="eval-upload")
+    baselines = gr.Checkbox(value=True, label="Also run the baseline retrievers (stock LlamaIndex, BM25) on the same items",
+                            elem_id="eval-baselines")
+    start = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
+    message = gr.Markdown(elem_id="eval-message")
+    headline = gr.Dataframe(label="Headline figures", interactive=False, wrap=True, elem_id="eval-headline")
+    items = gr.Dataframe(label="Items", interactive=False, wrap=True, max_height=600, elem_id="eval-items")
+    report = gr.File(label="Report: HTML, JSON, CSV", file_count="multiple", interactive=False, elem_id="eval-report")
 
     def on_run(choice_value: str | None, upload_value: str | None, with_baselines: bool,
                progress: gr.Progress = gr.Progress()) -> Outcome:  # noqa: B008 - Gradio injects progress this way

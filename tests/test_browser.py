@@ -5,10 +5,15 @@ Screenshots are saved under artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
+from assistant.clarity import build_report
+from assistant.clarity_models import CATEGORIES
+from assistant.ui_clarity import ALL_CHAPTERS, filter_entries
 from assistant.ui_render import anchor_id
 
 pytestmark = pytest.mark.slow
@@ -105,3 +110,55 @@ def test_deep_link_search_and_no_script_injection(ui_server, browser_page, artif
     assert page.evaluate("window.__injected") is None
     text = page.inner_text("#conversation .you")
     assert "<img src=x" in text and "${7*7}" in text
+
+
+def test_evaluate_tab_runs_the_built_in_sets_and_offers_the_report(ui_server, browser_page, artifacts):
+    page = browser_page
+    page.goto(ui_server.url)
+    page.get_by_role("tab", name="Evaluate").click()
+    page.wait_for_selector("#eval-run", state="visible")
+    page.click("#eval-run")
+    page.wait_for_function(
+        "() => document.querySelector('#eval-message').innerText.includes('items')", timeout=5 * ANSWER_WAIT_MS
+    )
+    message = page.inner_text("#eval-message")
+    assert message.startswith("163 items from 4 set(s): pass rate"), message
+    headline = page.inner_text("#eval-headline")
+    for name in ("practitioner", "worked_examples", "out_of_scope", "adversarial", "stock_llamaindex", "bm25"):
+        assert name in headline, name
+    assert "oos-01" in page.inner_text("#eval-items")
+    links = page.locator("#eval-report a")
+    names = sorted(str(links.nth(i).get_attribute("download")) for i in range(links.count()))
+    assert names == ["report.html", "results.csv", "results.json"], page.inner_html("#eval-report")
+    page.screenshot(path=str(artifacts / "evaluate.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click('#eval-report a[download="results.csv"]')
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["set", "id", "kind"] and len(rows) == 1 + 163
+
+
+def test_clarity_tab_ranks_filters_and_downloads(ui_server, browser_page, artifacts, real_assistant):
+    page = browser_page
+    page.goto(ui_server.url)
+    page.get_by_role("tab", name="Clarity").click()
+    page.wait_for_selector("#clarity-count", state="visible")
+    report = build_report(real_assistant.settings.paths.corpus_dir)
+    flagged = filter_entries(report, list(CATEGORIES), ALL_CHAPTERS, unclear_only=False)
+    assert page.inner_text("#clarity-count") == f"{len(flagged)} passages match."
+    assert [e.ref for e in flagged][:3] == [e.ref for e in report.entries][:3]
+    assert page.locator("#clarity-list mark").count() >= 50
+    first = page.locator("#clarity-list .entry").first.inner_text()
+    assert first.startswith("1. ")
+    page.screenshot(path=str(artifacts / "clarity.png"))
+
+    page.locator("#clarity-unclear input").check()
+    unclear = sum(1 for e in report.entries if e.unclear)
+    assert 0 < unclear < len(flagged)
+    page.wait_for_function("n => document.querySelector('#clarity-count').innerText === n + ' passages match.'",
+                           arg=unclear)
+    assert page.locator("#clarity-list .entry").count() == unclear
+    with page.expect_download() as download:
+        page.click("#clarity-csv")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["rank", "ref", "label"]
+    assert len(rows) == 1 + sum(len(e.flags) for e in report.entries)

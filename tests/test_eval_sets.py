@@ -100,7 +100,7 @@ def test_eval_questions_are_not_in_the_retrieval_aids():
     for name in ("passage_questions.yaml", "out_of_scope_questions.yaml"):
         aids += [words(s) for s in strings(yaml.safe_load((PROJECT_ROOT / "corpus" / name).read_text(encoding="utf-8")))]
     assert len(aids) == 464 + 545
-    eval_paths = built_in_set_paths() + [EVALS_DIR / "dev.yaml", EVALS_DIR / "heldout.yaml"]
+    eval_paths = [*built_in_set_paths(), EVALS_DIR / "dev.yaml", EVALS_DIR / "heldout.yaml"]
     questions = [(item.id, words(q)) for path in eval_paths for item in read_eval_set(path, KNOWN).items
                  for q in (item.question, item.history) if q and q.strip()]
     assert len(questions) > 350

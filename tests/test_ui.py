@@ -235,7 +235,10 @@ def test_file_routes_open_only_when_a_tab_has_file_components(fake_assistant, tm
     from assistant.ui import build
     from assistant.ui_launch import needs_file_routes, start
 
-    assert needs_file_routes(build(fake_assistant)) is False
+    assert needs_file_routes(build(fake_assistant)) is True  # the Evaluate and Clarity tabs send and receive files
+    with gr.Blocks(analytics_enabled=False) as text_only:
+        gr.Textbox()
+    assert needs_file_routes(text_only) is False
     with gr.Blocks(analytics_enabled=False) as with_upload:
         gr.File()
     assert needs_file_routes(with_upload) is True
