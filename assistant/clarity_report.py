@@ -5,7 +5,6 @@ triggering words highlighted). Nothing in the HTML loads from the network."""
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
@@ -14,11 +13,11 @@ from pathlib import Path
 from .clarity_compare import VersionDiff
 from .clarity_models import CATEGORIES, ClarityReport, Entry
 from .errors import ClarityError
+from .spreadsheet import csv_text
 
 CSV_COLUMNS = ("rank", "ref", "label", "chapter", "category", "rule", "trigger", "severity", "score",
                "explanation", "question", "source", "see_also")
 CHAPTERS = ("front", "1", "2", "3", "4", "5")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 
 
 def report_json(report: ClarityReport, diff: VersionDiff | None = None) -> str:
@@ -28,22 +27,12 @@ def report_json(report: ClarityReport, diff: VersionDiff | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
 def report_csv(report: ClarityReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in report.entries:
-        for f in e.flags:
-            writer.writerow([_cell(v) for v in (
-                e.rank, e.ref, e.label, e.chapter, f.category, f.rule, f.trigger, f.severity, e.score,
-                f.explanation, f.question, f.source, "; ".join(f.see_also),
-            )])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, (
+        (e.rank, e.ref, e.label, e.chapter, f.category, f.rule, f.trigger, f.severity, e.score,
+         f.explanation, f.question, f.source, f.see_also)
+        for e in report.entries for f in e.flags
+    ))
 
 
 def heat_values(report: ClarityReport) -> list[list[float]]:

@@ -18,10 +18,8 @@ class QuestionError(AssistantError):
     exit_code = 2
 
 
-class CorpusError(AssistantError):
-    """A corpus file or the manifest is missing or malformed."""
-
-    exit_code = 3
+class LocatedError(AssistantError):
+    """An error in a file the user wrote: the message starts with the file and, when known, the line."""
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
         where = ""
@@ -30,6 +28,12 @@ class CorpusError(AssistantError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class CorpusError(LocatedError):
+    """A corpus file or the manifest is missing or malformed."""
+
+    exit_code = 3
 
 
 class ModelError(AssistantError):
@@ -56,18 +60,10 @@ class FeedbackError(AssistantError):
     exit_code = 9
 
 
-class EvalSetError(AssistantError):
+class EvalSetError(LocatedError):
     """An evaluation set (YAML or CSV) or an earlier results file cannot be used as given."""
 
     exit_code = 6
-
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
-        where = ""
-        if path:
-            where = f"{path}:{line}: " if line else f"{path}: "
-        super().__init__(where + message)
-        self.path = path
-        self.line = line
 
 
 class ClarityError(AssistantError):

@@ -6,8 +6,6 @@ id, figures rounded, and everything that varies between runs kept under "timing"
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .errors import EvalSetError
 from .metrics import ItemResult, RetrievalFigures, SetMetrics
+from .spreadsheet import csv_text
 
 RESULTS_FORMAT = "isd-eval-results/1"
 CSV_COLUMNS = (
@@ -24,8 +23,6 @@ CSV_COLUMNS = (
     "sentences", "grounded_sentences", "key_points_found", "key_points", "forbidden_hits", "decision_expected",
     "decision_found", "passed", "failure_class",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SetSummary(BaseModel):
@@ -99,21 +96,9 @@ def results_json(results: RunResults, with_timing: bool = True) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
 def results_csv(results: RunResults) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in results.items:
-        row = item.model_dump()
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
-    return out.getvalue()
+    rows = (item.model_dump() for item in results.items)
+    return csv_text(CSV_COLUMNS, ([row[column] for column in CSV_COLUMNS] for row in rows))
 
 
 def load_results(path: Path) -> RunResults:

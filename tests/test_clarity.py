@@ -288,3 +288,10 @@ def test_real_retrieval_finds_reviewed_passages_for_most_concerns(real_assistant
     report = build_report(CORPUS, assistant=real_assistant)
     unreviewed = [f for e in report.entries for f in e.flags if f.source.endswith("not reviewed")]
     assert unreviewed and all(f.category == "feedback" and f.severity == "low" for f in unreviewed)
+
+
+def test_spreadsheet_csv_defuses_formulas_and_joins_lists():
+    from assistant.spreadsheet import csv_text
+
+    rows = [["=1+1", ["x", "y"]], [None, "-3"], ["@a", "plain, with comma"]]
+    assert csv_text(["a", "b"], rows) == "a,b\n'=1+1,x; y\n,'-3\n'@a,\"plain, with comma\"\n"
