@@ -7,7 +7,8 @@ ref as an anchor, a search box and deep links (`?ref=para%2011`); "Evaluate" is 
 and "Clarity" is ui_clarity.py.
 
 Privacy: questions are scrubbed of identifiers before they are searched or shown, live only in
-the browser session's memory, and are never logged. Only feedback is written to disk, scrubbed.
+the browser session's memory, and are never logged. Only feedback is written to disk, scrubbed
+(the Evaluate tab's reports, with identifiers replaced, live in the page's temporary folder).
 Gradio analytics, run history, monitoring, MCP and share links are off, and routes for file
 uploads and file serving are open only because the Evaluate and Clarity tabs send and receive
 files (see ui_launch.py, which serves the page).
