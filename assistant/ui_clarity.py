@@ -7,14 +7,10 @@ report is computed once, offline (reviewed feedback mapping, no retrieval), when
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .clarity_models import CATEGORIES, ClarityReport, Entry
+from .ui_evaluate import ReportFolders
 
 if TYPE_CHECKING:
     from .api import Assistant
@@ -54,9 +50,7 @@ def render(assistant: Assistant) -> None:
     from .clarity_report import write_report
 
     report = build_report(assistant.settings.paths.corpus_dir)
-    folder = Path(tempfile.mkdtemp(prefix="clarity-report-", dir=os.environ.get("GRADIO_TEMP_DIR")))
-    html_path, csv_path, json_path = write_report(report, folder)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    html_path, csv_path, json_path = write_report(report, ReportFolders().fresh())
     unclear = sum(1 for e in report.entries if e.unclear)
     gr.Markdown(
         "### Clarity report for policy teams\n"

@@ -36,7 +36,8 @@ Outcome = tuple[str, Any, Any, list[str], Any]
 
 
 class ReportFolders:
-    """Temporary report folders: each run replaces the previous run's, and none outlives the process."""
+    """Temporary report folders inside the page's private temp folder: each `fresh()` replaces the previous
+    one, and none outlives the process. Used for the Evaluate tab's runs and the Clarity tab's downloads."""
 
     def __init__(self) -> None:
         self.current: Path | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.corpus import load_passages
+from assistant.corpus import load_out_of_scope_questions, load_passage_questions, load_passages
 from assistant.errors import EvalSetError
 from assistant.eval_sets import EVALS_DIR, MAX_SET_BYTES, built_in_set_paths, example_refs, read_eval_set
 from assistant.settings import PROJECT_ROOT
@@ -85,20 +85,13 @@ def test_eval_questions_are_not_in_the_retrieval_aids():
     def words(text: str) -> str:
         return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
-    def strings(node: object) -> list[str]:
-        if isinstance(node, dict):
-            return [s for value in node.values() for s in strings(value)]
-        if isinstance(node, list):
-            return [s for value in node for s in strings(value)]
-        return [node] if isinstance(node, str) else []
-
     def alike(a: str, b: str) -> bool:
         matcher = difflib.SequenceMatcher(None, a, b)
         return matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75
 
-    aids: list[str] = []
-    for name in ("passage_questions.yaml", "out_of_scope_questions.yaml"):
-        aids += [words(s) for s in strings(yaml.safe_load((PROJECT_ROOT / "corpus" / name).read_text(encoding="utf-8")))]
+    corpus = PROJECT_ROOT / "corpus"
+    aids = [words(q) for _, q in load_passage_questions(corpus, load_passages(corpus))]
+    aids += [words(q) for q in load_out_of_scope_questions(corpus)]
     assert len(aids) == 464 + 545
     eval_paths = [*built_in_set_paths(), EVALS_DIR / "dev.yaml", EVALS_DIR / "heldout.yaml"]
     questions = [(item.id, words(q)) for path in eval_paths for item in read_eval_set(path, KNOWN).items
