@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint eval bench bench-load clean-index
+.PHONY: help install browser run index test test-fast lint eval bench bench-load bench-scale clean-index
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -26,7 +27,18 @@ index: $(STAMP) ## Build the index if it is missing or stale
 run: index ## Set up, build the index if needed, and start the UI on http://127.0.0.1:7860
 	$(BIN)/assistant serve
 
-test: $(STAMP) ## Set up and run every test, slow ones included (real model, real Chroma)
+browser: ## Install Debian's chromium for the browser tests when it is missing (apt, as root)
+	@if [ -x $(CHROMIUM) ]; then \
+		:; \
+	elif [ "$$(id -u)" -eq 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "The browser tests need Debian's chromium at $(CHROMIUM), and installing it needs root." >&2; \
+		echo "Run:  sudo apt-get update && sudo apt-get install -y chromium   then run make test again." >&2; \
+		exit 1; \
+	fi
+
+test: $(STAMP) browser ## Set up and run every test, slow ones included (real model, real Chroma, chromium)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## Run the tests that do not load the real model

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .answer import compose
-from .corpus import corpus_version
-from .embedding import load_embedder, quiet_environment
-from .errors import QuestionError
-from .index import LoadedIndex, Log, open_index, stderr_log
-from .models import Answer, Passage
-from .retrieve import Hit, HybridRetriever
-from .settings import Settings
-
-if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
+from assistant.answer.compose import compose
+from assistant.corpus.manifest import corpus_version
+from assistant.errors import QuestionError
+from assistant.models import Answer, Passage
+from assistant.search.index import LoadedIndex, Log, open_index, stderr_log
+from assistant.search.model import EmbeddingModel, MiniLM, QueryEncoder, quiet_environment
+from assistant.search.retrieve import Hit, HybridRetriever
+from assistant.settings import Settings
 
 Turn = str | Answer
 
@@ -48,27 +44,36 @@ def clean_question(question: str | bytes, limit: int) -> str:
 class Assistant:
     """Answers questions from the guidance. Load once, ask many times."""
 
-    def __init__(self, settings: Settings, embedder: BaseEmbedding, index: LoadedIndex) -> None:
+    def __init__(self, settings: Settings, model: EmbeddingModel, encoder: QueryEncoder, index: LoadedIndex) -> None:
         self.settings = settings
-        self.embedder = embedder
+        self.model = model
+        self.encoder = encoder
         self.index = index
         self.retriever = HybridRetriever(index, settings.retrieval, settings.paths.corpus_dir / "glossary.yaml")
         self.corpus_version = corpus_version(settings.paths.corpus_dir, index.fingerprint.corpus_hash)
 
     @classmethod
-    def load(cls, settings: Settings | None = None, log: Log = stderr_log, progress: bool = True) -> Assistant:
-        """Check the model, open the index (building or rebuilding it when needed)."""
+    def load(
+        cls, settings: Settings | None = None, log: Log = stderr_log, progress: bool = True,
+        model: EmbeddingModel | None = None,
+    ) -> Assistant:
+        """Open the index (building or rebuilding it when needed) and its query encoder.
+
+        `model` defaults to the packaged MiniLM; a llama-index embedding of your own goes in
+        as `LlamaIndexModel(embedding)` (assistant.search.model).
+        """
         quiet_environment()
         settings = settings or Settings()
-        embedder = load_embedder()
-        return cls(settings, embedder, open_index(settings, embedder, log, progress))
+        model = model or MiniLM()
+        index = open_index(settings, model, log, progress)
+        return cls(settings, model, model.query_encoder(index.path, log), index)
 
     @property
     def passages(self) -> list[Passage]:
         return self.index.passages
 
     def embed(self, text: str) -> np.ndarray:
-        return np.asarray(self.embedder.get_query_embedding(text), dtype=np.float32)
+        return self.encoder.embed_query(text)
 
     def search(self, query: str | bytes, k: int | None = None, exclude: Sequence[str] = ()) -> list[Hit]:
         """Ranked passages with their scores."""

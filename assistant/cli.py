@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .embedding import quiet_environment
-from .errors import AssistantError, QuestionError
+from assistant.errors import AssistantError, QuestionError
+from assistant.search.model import quiet_environment
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
@@ -44,7 +44,7 @@ def friendly(func: F) -> F:
 
 
 def _settings(index_dir: str | None, corpus_dir: str | None) -> Any:
-    from .settings import Settings
+    from assistant.settings import Settings
 
     settings = Settings()
     if index_dir:
@@ -55,7 +55,7 @@ def _settings(index_dir: str | None, corpus_dir: str | None) -> Any:
 
 
 def _load(ctx: click.Context, progress: bool = True) -> Any:
-    from .api import Assistant
+    from assistant.api import Assistant
 
     return Assistant.load(ctx.obj["settings"], progress=progress)
 
@@ -81,14 +81,15 @@ def cli(ctx: click.Context, index_dir: str | None, corpus_dir: str | None) -> No
 @friendly
 def index(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     """Build the index (Chroma + BM25) if it is missing or stale."""
-    from .embedding import load_embedder
-    from .index import build_index, open_index
+    from assistant.search.index import build_index, open_index, stderr_log
+    from assistant.search.model import MiniLM
 
     settings = ctx.obj["settings"]
-    embedder = load_embedder()
+    model = MiniLM()
     if rebuild:
-        build_index(settings, embedder)
-    loaded = open_index(settings, embedder)
+        build_index(settings, model)
+    loaded = open_index(settings, model)
+    model.query_encoder(loaded.path, stderr_log)  # checked, and exported again if damaged
     summary = {"index": str(loaded.path), "passages": len(loaded.passages), **loaded.fingerprint.model_dump()}
     _emit(summary) if as_json else click.echo(f"Index {loaded.path}: {len(loaded.passages)} passages, up to date.")
 
@@ -115,7 +116,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
     JSON object per line; the model loads once. A line may also be a JSON object
     {"question": "...", "history": ["..."]}.
     """
-    from .api import clean_question
+    from assistant.api import clean_question
 
     settings = ctx.obj["settings"]
     if question == "-":
@@ -177,7 +178,7 @@ def search(ctx: click.Context, query: str, top: int, as_json: bool) -> None:
 @friendly
 def passages(ctx: click.Context, as_json: bool) -> None:
     """List every passage of the corpus: doc, ref, label, heading, text."""
-    from .corpus import load_passages
+    from assistant.corpus.loader import load_passages
 
     found = load_passages(ctx.obj["settings"].paths.corpus_dir)
     if as_json:
@@ -213,11 +214,11 @@ def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool, report_di
     """
     from tqdm import tqdm
 
-    from .eval_regression import REGRESSION_EXIT_CODE, compare
-    from .eval_report import summary_lines, write_report
-    from .eval_results import load_results, results_json
-    from .eval_sets import built_in_set_paths, read_eval_set
-    from .evaluate import run_sets
+    from assistant.evaluation.regression import REGRESSION_EXIT_CODE, compare
+    from assistant.evaluation.report import summary_lines, write_report
+    from assistant.evaluation.results import load_results, results_json
+    from assistant.evaluation.run import run_sets
+    from assistant.evaluation.sets import built_in_set_paths, read_eval_set
 
     paths = [Path(s) for s in sets] or built_in_set_paths()
     for path in paths:  # fail fast on a malformed set, before the model loads
@@ -267,7 +268,7 @@ def serve(
     Questions are never stored; feedback is appended to the feedback file with names,
     dates, NHS and other numbers replaced by placeholders. Analytics and share links are off.
     """
-    from .ui_launch import ensure_port_free, launch, parse_auth, private_temp_dir
+    from assistant.web.server import ensure_port_free, launch, parse_auth, private_temp_dir
 
     serving = ctx.obj["settings"].serve
     for name, value in {"host": host, "port": port, "chroma_host": chroma_host, "chroma_port": chroma_port}.items():
@@ -279,7 +280,7 @@ def serve(
     # Fail fast, before the model loads: a taken port or an unreachable Chroma server.
     ensure_port_free(serving.host, serving.port)
     if serving.chroma_host:
-        from .index import chroma_server_client
+        from assistant.search.chroma import chroma_server_client
 
         chroma_server_client(serving.chroma_host, serving.chroma_port)
     with private_temp_dir():
@@ -306,10 +307,10 @@ def clarity(ctx: click.Context, as_json: bool, report_dir: str | None, other: st
     Deterministic and offline by default (no model). OTHER for --compare is a corpus folder
     with a manifest.yaml, or a guidance text file in the draft's layout.
     """
-    from .clarity import build_report, version_analyser
-    from .clarity_compare import compare
-    from .clarity_eval import evaluate, load_labels
-    from .clarity_report import write_report
+    from assistant.clarity.build import build_report, version_analyser
+    from assistant.clarity.compare import compare
+    from assistant.clarity.labels import evaluate, load_labels
+    from assistant.clarity.report import write_report
 
     corpus_dir = ctx.obj["settings"].paths.corpus_dir
     assistant = _load(ctx, progress=False) if with_retrieval else None

@@ -25,10 +25,10 @@ from pathlib import Path
 import click
 
 from assistant import Assistant, Settings
-from assistant.baselines import stock_pipeline_hits
-from assistant.embedding import load_embedder, quiet_environment, verified_model_dir
-from assistant.evaluate import ask_item, first_hit_rank, load_eval_set
-from assistant.index import build_index
+from assistant.evaluation.baselines import stock_pipeline_hits
+from assistant.evaluation.run import ask_item, first_hit_rank, load_eval_set
+from assistant.search.index import build_index
+from assistant.search.model import load_embedder, quiet_environment, verified_model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.evaluate import ask_item, figures, load_eval_set, run_eval
+from assistant.evaluation.run import ask_item, figures, load_eval_set, run_eval
 
 
 def main(path: str = "evals/dev.yaml") -> None:

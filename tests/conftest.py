@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.embedding import quiet_environment
+from assistant.search.model import quiet_environment
 from assistant.settings import PROJECT_ROOT, Settings
 
 quiet_environment()
@@ -51,6 +51,14 @@ def fake_embedder() -> HashingEmbedding:
 
 
 @pytest.fixture
+def fake_model(fake_embedder: HashingEmbedding):
+    """The fake embedder as the index sees a model: it embeds passages and questions alike."""
+    from assistant.search.model import LlamaIndexModel
+
+    return LlamaIndexModel(fake_embedder)
+
+
+@pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
@@ -66,15 +74,14 @@ def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
 
 
 @pytest.fixture
-def fake_assistant(settings: Settings, fake_embedder: HashingEmbedding):
+def fake_assistant(settings: Settings, fake_model):
     from assistant.api import Assistant
-    from assistant.index import open_index
 
     settings.answer.abstain_below = 0.3
     # Bag-of-words vectors make near-topic out-of-scope questions look alike; the scope rule itself
     # is tested on its own (test_answer.py) and with the real model (test_real_model.py).
     settings.answer.scope_margin = 0.3
-    return Assistant(settings, fake_embedder, open_index(settings, fake_embedder, log=lambda m: None, progress=False))
+    return Assistant.load(settings, log=lambda m: None, progress=False, model=fake_model)
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +122,8 @@ class ServedPage:
 
 def serve_in_process(assistant, feedback_path: Path, auth: tuple[str, str] | None = None):
     """Build the whole page (every tab) and serve it from a thread; returns (demo, ServedPage)."""
-    from assistant.ui import build
-    from assistant.ui_launch import start
+    from assistant.web.page import build
+    from assistant.web.server import start
 
     assistant.settings.serve.feedback_path = feedback_path
     demo = build(assistant)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.answer import NOTICE, is_urgent
+from assistant.answer.compose import NOTICE, is_urgent
 from assistant.errors import QuestionError
 
 CONTRACT_KEYS = {"question", "answer", "abstained", "urgent", "citations", "corpus_version"}
@@ -121,17 +121,21 @@ def test_bad_questions_are_refused_clearly(fake_assistant, question, message):
 def test_llama_index_retriever_interface_matches_hits(fake_assistant):
     from llama_index.core.schema import QueryBundle
 
+    from assistant.search.llama import LlamaIndexRetriever
+
     question = "Can I share information with services in Scotland or Wales?"
     expanded = fake_assistant.retriever.expand(question)
     vector = fake_assistant.embed(expanded).tolist()
-    nodes = fake_assistant.retriever.retrieve(QueryBundle(question, embedding=vector))
+    retriever = LlamaIndexRetriever(fake_assistant)
     hits = fake_assistant.retriever.hits(expanded, vector)[: fake_assistant.settings.retrieval.top_k]
-    assert [n.node.metadata["ref"] for n in nodes] == [h.passage.ref for h in hits]
-    assert [n.score for n in nodes] == [h.score for h in hits]
+    for nodes in (retriever.retrieve(question), retriever.retrieve(QueryBundle(question, embedding=vector))):
+        assert [n.node.metadata["ref"] for n in nodes] == [h.passage.ref for h in hits]
+        assert [n.score for n in nodes] == [h.score for h in hits]
+        assert [n.node.get_content() for n in nodes] == [h.passage.text for h in hits]
 
 
 def test_a_question_nearer_to_an_out_of_scope_one_abstains(fake_assistant):
-    from assistant.corpus import load_out_of_scope_questions
+    from assistant.corpus.loader import load_out_of_scope_questions
 
     outside = load_out_of_scope_questions(fake_assistant.settings.paths.corpus_dir)[0]
     fake_assistant.settings.answer.scope_margin = 0.0

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clarity import build_report
-from assistant.clarity_models import CATEGORIES
-from assistant.ui_clarity import ALL_CHAPTERS, filter_entries
-from assistant.ui_render import anchor_id
+from assistant.clarity.build import build_report
+from assistant.clarity.models import CATEGORIES
+from assistant.web.clarity_tab import ALL_CHAPTERS, filter_entries
+from assistant.web.render import anchor_id
 
 pytestmark = pytest.mark.slow
 

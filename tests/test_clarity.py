@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clarity import analyse, build_report
-from assistant.clarity_consistency import duty_level_conflicts, unsourced_must
-from assistant.clarity_eval import evaluate, load_labels
-from assistant.clarity_feedback import check_mapping, feedback_flags, load_feedback
-from assistant.clarity_language import passive_duties, readability, stacked_hedges, syllables, vague_terms
-from assistant.clarity_models import ClarityReport
-from assistant.clarity_report import highlight, report_csv, write_report
-from assistant.clarity_structure import Outline, broken_text, footnote_markers
-from assistant.clarity_usage import usage_flags
-from assistant.corpus import load_passages
+from assistant.clarity.build import analyse, build_report
+from assistant.clarity.consistency import duty_level_conflicts, unsourced_must
+from assistant.clarity.feedback import check_mapping, feedback_flags, load_feedback
+from assistant.clarity.labels import evaluate, load_labels
+from assistant.clarity.language import passive_duties, readability, stacked_hedges, syllables, vague_terms
+from assistant.clarity.models import ClarityReport
+from assistant.clarity.report import highlight, report_csv, write_report
+from assistant.clarity.structure import Outline, broken_text, footnote_markers
+from assistant.clarity.usage import usage_flags
+from assistant.corpus.loader import load_passages
 from assistant.errors import ClarityError, CorpusError
 from assistant.models import Passage
 from assistant.settings import PROJECT_ROOT
@@ -279,7 +279,7 @@ def test_report_folder_that_cannot_be_written(tmp_path: Path, report: ClarityRep
 
 @pytest.mark.slow
 def test_real_retrieval_finds_reviewed_passages_for_most_concerns(real_assistant):
-    from assistant.clarity_feedback import propose
+    from assistant.clarity.feedback import propose
 
     feedback = load_feedback(CORPUS)
     reviewed = {m.id: {p.ref for p in m.passages} for m in feedback.mapping}

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.clarity import build_report, version_analyser
-from assistant.clarity_compare import compare
+from assistant.clarity.build import build_report, version_analyser
+from assistant.clarity.compare import compare
 from assistant.cli import cli
 from assistant.errors import ClarityError
 from assistant.settings import PROJECT_ROOT
-from assistant.ui_clarity import ALL_CHAPTERS, filter_entries, listing_html
+from assistant.web.clarity_tab import ALL_CHAPTERS, filter_entries, listing_html
 
 CORPUS = PROJECT_ROOT / "corpus"
 GUIDANCE = "documents/isd-draft-statutory-guidance-2026.txt"
@@ -127,7 +127,7 @@ def test_ui_filters_by_category_and_chapter():
 def test_ui_render_builds_inside_a_tab(fake_assistant):
     import gradio as gr
 
-    from assistant.ui_clarity import render
+    from assistant.web.clarity_tab import render
 
     with gr.Blocks(analytics_enabled=False) as demo, gr.Tab("Clarity"):
         render(fake_assistant)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_manifest, load_passages
+from assistant.corpus.loader import load_passages
+from assistant.corpus.manifest import load_manifest
 from assistant.errors import CorpusError
 
 EXTRA_DOC = """# Local protocol: sharing with the front door
@@ -95,7 +96,7 @@ def test_missing_manifest(tmp_path: Path):
 
 
 def test_every_passage_has_practitioner_questions():
-    from assistant.corpus import load_passage_questions
+    from assistant.corpus.loader import load_passage_questions
     from assistant.settings import PROJECT_ROOT
 
     corpus = PROJECT_ROOT / "corpus"
@@ -105,7 +106,7 @@ def test_every_passage_has_practitioner_questions():
 
 
 def test_passage_question_for_an_unknown_ref_names_the_file(corpus_copy: Path):
-    from assistant.corpus import load_passage_questions
+    from assistant.corpus.loader import load_passage_questions
 
     path = corpus_copy / "passage_questions.yaml"
     path.write_text('version: 1\ndocuments:\n  isd-guidance:\n    "para 61":\n      - "is there a para 61?"\n')
@@ -117,7 +118,7 @@ def test_passage_question_for_an_unknown_ref_names_the_file(corpus_copy: Path):
 
 
 def test_out_of_scope_questions_must_be_lists(corpus_copy: Path):
-    from assistant.corpus import load_out_of_scope_questions
+    from assistant.corpus.loader import load_out_of_scope_questions
 
     path = corpus_copy / "out_of_scope_questions.yaml"
     path.write_text("version: 1\ntopics:\n  weather: what is the weather\n")

@@ -6,9 +6,8 @@ import math
 
 import pytest
 
-from assistant.answer import URGENT_NOTICE
-from assistant.eval_results import RunResults, results_csv, results_json
-from assistant.metrics import (
+from assistant.answer.compose import URGENT_NOTICE
+from assistant.evaluation.metrics import (
     ItemResult,
     answer_quotes,
     classify_failure,
@@ -23,6 +22,7 @@ from assistant.metrics import (
     set_metrics,
     source_unit,
 )
+from assistant.evaluation.results import RunResults, results_csv, results_json
 from assistant.models import Answer, Citation, Passage
 
 PARA_26 = Passage(

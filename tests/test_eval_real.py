@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.eval_results import results_json
-from assistant.eval_sets import built_in_set_paths, read_eval_set
-from assistant.evaluate import run_sets
+from assistant.evaluation.results import results_json
+from assistant.evaluation.run import run_sets
+from assistant.evaluation.sets import built_in_set_paths, read_eval_set
 
 pytestmark = pytest.mark.slow
 

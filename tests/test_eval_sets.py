@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.corpus import load_out_of_scope_questions, load_passage_questions, load_passages
+from assistant.corpus.loader import load_out_of_scope_questions, load_passage_questions, load_passages
 from assistant.errors import EvalSetError
-from assistant.eval_sets import EVALS_DIR, MAX_SET_BYTES, built_in_set_paths, example_refs, read_eval_set
+from assistant.evaluation.sets import EVALS_DIR, MAX_SET_BYTES, built_in_set_paths, example_refs, read_eval_set
 from assistant.settings import PROJECT_ROOT
 
 EVALS = PROJECT_ROOT / "evals"
@@ -169,7 +169,7 @@ def test_limits_unknown_examples_and_stale_refs(tmp_path: Path):
 
 def test_schema_doc_lists_every_field():
     schema = (EVALS / "SCHEMA.md").read_text(encoding="utf-8")
-    from assistant.eval_sets import EvalItem
+    from assistant.evaluation.sets import EvalItem
 
     for field in EvalItem.model_fields:
         assert f"`{field}`" in schema

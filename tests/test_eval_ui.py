@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from assistant.ui_evaluate import ALL_BUILT_IN, ReportFolders, render, run_evaluation
+from assistant.web.evaluate_tab import ALL_BUILT_IN, ReportFolders, render, run_evaluation
 
 CSV = ("question,expected_refs,kind\nDo I need consent to share about the child born 03/04/2015?,para 40; para 41,in_scope\n"
        "zebra quokka,,out_of_scope\n")

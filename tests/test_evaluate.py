@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 import assistant.cli as cli_module
 from assistant.cli import cli
-from assistant.eval_report import write_report
-from assistant.eval_results import RESULTS_FORMAT, load_results, results_json
-from assistant.eval_sets import read_eval_set
-from assistant.evaluate import ask_item, figures, load_eval_set, run_eval, run_sets
+from assistant.evaluation.report import write_report
+from assistant.evaluation.results import RESULTS_FORMAT, load_results, results_json
+from assistant.evaluation.run import ask_item, figures, load_eval_set, run_eval, run_sets
+from assistant.evaluation.sets import read_eval_set
 
 CONFIDENTIAL = "Sharing confidential information under the information sharing duty"
 ITEM_FIELDS = {

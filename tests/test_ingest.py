@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.corpus import load_passages
+from assistant.corpus.loader import load_passages
 from tests.conftest import CORPUS
 
 EXAMPLES = {

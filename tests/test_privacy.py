@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import FeedbackError
-from assistant.feedback import append_feedback, make_record, read_feedback
 from assistant.models import Answer, Citation
 from assistant.privacy import describe, find_identifiers, identifier_kinds, nhs_number_is_valid, scrub
+from assistant.web.feedback import append_feedback, make_record, read_feedback
 
 
 @pytest.mark.parametrize(

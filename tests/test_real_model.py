@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import MODEL_SHA256, model_dir, verified_model_dir
 from assistant.errors import ModelError
-from assistant.evaluate import ask_item, figures, load_eval_set, run_eval
+from assistant.evaluation.run import ask_item, figures, load_eval_set, run_eval
+from assistant.search.model import MODEL_SHA256, model_dir, verified_model_dir
 from assistant.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

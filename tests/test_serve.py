@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from gradio_client import Client
 
 from assistant.cli import cli
-from assistant.index import server_collection_name, with_chroma_server
-from assistant.retrieve import HybridRetriever
+from assistant.search.chroma import server_collection_name, with_chroma_server
+from assistant.search.retrieve import HybridRetriever
 from assistant.settings import PROJECT_ROOT
-from assistant.ui_launch import TEMP_PREFIX, remove_orphaned_temp_dirs
+from assistant.web.server import TEMP_PREFIX, remove_orphaned_temp_dirs
 
 QUESTION = "When can I decide not to share information?"
 
@@ -53,7 +53,7 @@ def _ask(url: str) -> str:
 def test_serve_options_reach_the_launcher(monkeypatch, fake_assistant, tmp_path: Path):
     launched: dict = {}
     monkeypatch.setattr("assistant.cli._load", lambda ctx, progress=True: fake_assistant)
-    monkeypatch.setattr("assistant.ui_launch.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
+    monkeypatch.setattr("assistant.web.server.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
     port = _free_port()
     result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--feedback-path", str(tmp_path / "f.jsonl")])
     assert result.exit_code == 0, result.output

@@ -12,9 +12,8 @@ from gradio_client import Client
 
 from assistant.errors import ServeError
 from assistant.models import Answer, Citation
-from assistant.ui import Page
-from assistant.ui_launch import ensure_port_free, parse_auth
-from assistant.ui_render import (
+from assistant.web.page import Page
+from assistant.web.render import (
     Turn,
     anchor_id,
     chip,
@@ -25,6 +24,7 @@ from assistant.ui_render import (
     record_markdown,
     sources_html,
 )
+from assistant.web.server import ensure_port_free, parse_auth
 
 PARA_TEXT = "Practitioners must share information. They should record why.\n- First item may apply\n- Second item"
 
@@ -211,8 +211,8 @@ def _status(url: str | urllib.request.Request) -> int:
 
 
 def test_only_the_routes_the_page_needs_are_open(fake_page, fake_assistant):
-    from assistant.ui import build
-    from assistant.ui_launch import needs_file_routes
+    from assistant.web.page import build
+    from assistant.web.server import needs_file_routes
 
     base = fake_page.url.rstrip("/")
     assert _status(base + "/") == 200
@@ -232,8 +232,8 @@ def test_only_the_routes_the_page_needs_are_open(fake_page, fake_assistant):
 def test_file_routes_open_only_when_a_tab_has_file_components(fake_assistant, tmp_path):
     import gradio as gr
 
-    from assistant.ui import build
-    from assistant.ui_launch import needs_file_routes, start
+    from assistant.web.page import build
+    from assistant.web.server import needs_file_routes, start
 
     assert needs_file_routes(build(fake_assistant)) is True  # the Evaluate and Clarity tabs send and receive files
     with gr.Blocks(analytics_enabled=False) as text_only:

@@ -1,0 +1,328 @@
+"""The index: a Chroma collection plus BM25, sentence vectors and the query encoder.
+
+Layout under the index folder:
+    builds/<id>/   one build: fingerprint.json (written first), partial/ (embedded chunks
+                   while building), chroma/, bm25/, encoder/, passages.json, units.json,
+                   the *.npy vectors and COMPLETE (written last)
+    current        symlink to the build in service
+    .lock          held while building, so two processes never build at once
+
+A build is made aside and swapped in with an atomic rename of the symlink, so a build
+killed halfway leaves the previous one serving. Embedding is saved chunk by chunk, so a
+build that was stopped resumes where it stopped when the fingerprint (corpus hash, model,
+parser version, index format) is unchanged; any other unfinished build is deleted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant.corpus.guidance import PARSER_VERSION
+from assistant.corpus.loader import load_out_of_scope_questions, load_passage_questions, load_passages
+from assistant.corpus.manifest import corpus_hash
+from assistant.corpus.sentences import Unit, all_units
+from assistant.errors import IndexError_
+from assistant.models import Passage
+from assistant.search.chroma import COLLECTION, add_passages, chroma_client, with_chroma_server
+from assistant.search.documents import bm25_tokens, passage_document
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    import bm25s
+
+    from assistant.search.model import EmbeddingModel
+
+INDEX_FORMAT = "3"
+BUILD_FILES = ("passages.json", "units.json", "units.npy", "passages.npy", "questions.npy", "question_passage.npy",
+               "out_of_scope.npy")
+EMBED_CHUNK = 2048  # texts embedded and saved at a time; a stopped build resumes at the first missing chunk
+Log = Callable[[str], None]
+
+
+def stderr_log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Fingerprint(BaseModel):
+    corpus_hash: str
+    model_sha256: str
+    parser_version: str
+    index_format: str
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    fingerprint: Fingerprint
+    passages: list[Passage]
+    units: list[Unit]
+    unit_vectors: np.ndarray
+    passage_vectors: np.ndarray
+    bm25: bm25s.BM25
+    collection: Any  # the chromadb collection of passage vectors (embedded, or on a Chroma server)
+    question_vectors: np.ndarray  # practitioner-style questions (corpus/passage_questions.yaml), never quoted
+    question_passage: np.ndarray  # for each of those questions, the position of its passage
+    out_of_scope_vectors: np.ndarray  # questions the guidance does not answer (corpus/out_of_scope_questions.yaml)
+
+    @cached_property
+    def unit_passage(self) -> np.ndarray:
+        """For each sentence unit, the position of its passage."""
+        return np.array([u.passage for u in self.units], dtype=np.int64)
+
+
+def expected_fingerprint(settings: Settings, model_id: str) -> Fingerprint:
+    return Fingerprint(
+        corpus_hash=corpus_hash(settings.paths.corpus_dir), model_sha256=model_id,
+        parser_version=PARSER_VERSION, index_format=INDEX_FORMAT,
+    )
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_index(
+    settings: Settings, model: EmbeddingModel, log: Log = stderr_log, progress: bool = True, force: bool = True
+) -> Path:
+    """Build a complete index aside and swap it in. Returns the build folder now serving.
+
+    With force=False an up-to-date index (perhaps just built by another process that
+    held the lock) is kept as it is.
+    """
+    index_dir = settings.paths.index_dir
+    with build_lock(index_dir):
+        fingerprint = expected_fingerprint(settings, model.model_id)
+        current = index_dir / "current"
+        if not force and current.exists():
+            try:
+                if _read_build(current.resolve()).fingerprint == fingerprint:
+                    return current.resolve()
+            except CorruptIndex:
+                pass
+        passages = load_passages(settings.paths.corpus_dir)
+        questions = load_passage_questions(settings.paths.corpus_dir, passages)
+        out_of_scope = load_out_of_scope_questions(settings.paths.corpus_dir)
+        build = _resumable_build(index_dir, fingerprint, log)
+        if build is None:
+            build = index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
+            build.mkdir(parents=True)
+            (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
+            log(f"Building the index in {build} ({len(passages)} passages)…")
+        _write_build(build, passages, questions, out_of_scope, model, log, progress)
+        _swap_current(index_dir, build)
+        _remove_old_builds(index_dir, keep=build)
+        log("Index ready.")
+        return build
+
+
+def _resumable_build(index_dir: Path, fingerprint: Fingerprint, log: Log) -> Path | None:
+    """An unfinished build with this fingerprint, to carry on; every other unfinished build is deleted."""
+    builds = sorted((index_dir / "builds").glob("*")) if (index_dir / "builds").exists() else []
+    resume = None
+    for build in builds:
+        if (build / "COMPLETE").exists():
+            continue
+        try:
+            same = Fingerprint.model_validate_json((build / "fingerprint.json").read_text()) == fingerprint
+        except (OSError, ValueError):
+            same = False
+        if same and resume is None and (build / "partial").is_dir():
+            resume = build
+        else:
+            shutil.rmtree(build, ignore_errors=True)
+    if resume is not None:
+        done = len(list((resume / "partial").glob("vectors-*.npy")))
+        log(f"Resuming the unfinished build in {resume} ({done} chunks of {EMBED_CHUNK} texts already embedded)…")
+        for stale in ("chroma", "bm25", "encoder"):  # written after embedding: redo them whole
+            shutil.rmtree(resume / stale, ignore_errors=True)
+    return resume
+
+
+def _embed_resumably(build: Path, texts: list[str], model: EmbeddingModel, progress: bool) -> np.ndarray:
+    """Embed in chunks of EMBED_CHUNK, saving each; chunks already saved (and whole) are read back."""
+    partial = build / "partial"
+    partial.mkdir(exist_ok=True)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc="Embedding", unit="text", file=sys.stderr)
+    chunks = []
+    for number, start in enumerate(range(0, len(texts), EMBED_CHUNK)):
+        batch = texts[start:start + EMBED_CHUNK]
+        saved = partial / f"vectors-{number:05d}.npy"
+        vectors = None
+        if saved.is_file():
+            try:
+                vectors = np.load(saved)
+            except (OSError, ValueError):
+                vectors = None
+            if vectors is not None and len(vectors) != len(batch):
+                vectors = None
+        if vectors is None:
+            embedded = model.document_embedder().get_text_embedding_batch(batch, show_progress=False)
+            vectors = np.asarray(embedded, dtype=np.float32).reshape(len(batch), -1)
+            scratch = partial / f".vectors-{number:05d}.npy"
+            np.save(scratch, vectors)
+            os.replace(scratch, saved)
+        chunks.append(vectors)
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+    return np.concatenate(chunks) if chunks else np.zeros((0, 0), dtype=np.float32)
+
+
+def _write_build(
+    build: Path,
+    passages: list[Passage],
+    questions: list[tuple[int, str]],
+    out_of_scope: list[str],
+    model: EmbeddingModel,
+    log: Log,
+    progress: bool,
+) -> None:
+    import bm25s
+
+    units = all_units(passages)
+    documents = [passage_document(p) for p in passages]
+    groups = [documents, [u.quoted for u in units], [q for _, q in questions], out_of_scope]
+    vectors = _embed_resumably(build, [t for group in groups for t in group], model, progress)
+    ends = np.cumsum([len(group) for group in groups])
+    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors = (
+        vectors[start:end].reshape(end - start, vectors.shape[1]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
+    )
+
+    collection = chroma_client(build / "chroma").create_collection(COLLECTION, configuration={"hnsw": {"space": "cosine"}})
+    add_passages(collection, passages, passage_vectors, documents)
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25_tokens(documents), show_progress=False)
+    retriever.save(str(build / "bm25"))
+    model.write_query_encoder(build, log)
+
+    (build / "passages.json").write_text(json.dumps([p.model_dump(mode="json") for p in passages], ensure_ascii=False))
+    (build / "units.json").write_text(json.dumps([[u.passage, u.text, u.stem] for u in units], ensure_ascii=False))
+    np.save(build / "units.npy", unit_vectors)
+    np.save(build / "passages.npy", passage_vectors)
+    np.save(build / "questions.npy", question_vectors)
+    np.save(build / "question_passage.npy", np.array([i for i, _ in questions], dtype=np.int64))
+    np.save(build / "out_of_scope.npy", out_of_scope_vectors)
+    shutil.rmtree(build / "partial", ignore_errors=True)
+    manifest = {name: _digest(build / name) for name in BUILD_FILES}
+    complete = build / "COMPLETE"
+    complete.write_text(json.dumps({"files": manifest, "passages": len(passages)}))
+    with complete.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _swap_current(index_dir: Path, build: Path) -> None:
+    link = index_dir / "current"
+    temp = index_dir / f".current-{os.getpid()}"
+    if temp.is_symlink() or temp.exists():
+        temp.unlink()
+    temp.symlink_to(build.relative_to(index_dir))
+    os.replace(temp, link)
+
+
+def _remove_old_builds(index_dir: Path, keep: Path) -> None:
+    """Keep the new build and the one before it (a process may still be reading it)."""
+    builds = sorted((index_dir / "builds").glob("*"), key=lambda p: p.name)
+    for build in builds[:-2]:
+        if build != keep:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+class CorruptIndex(Exception):
+    """An index folder that is incomplete or does not match its own checksums."""
+
+
+def _read_build(build: Path) -> LoadedIndex:
+    import bm25s
+
+    complete = build / "COMPLETE"
+    if not complete.is_file():
+        raise CorruptIndex("the build never finished (no COMPLETE marker)")
+    try:
+        meta = json.loads(complete.read_text())
+        for name, digest in meta["files"].items():
+            if _digest(build / name) != digest:
+                raise CorruptIndex(f"{name} does not match its checksum")
+        passages = [Passage.model_validate(p) for p in json.loads((build / "passages.json").read_text())]
+        units = [Unit(i, text, stem) for i, text, stem in json.loads((build / "units.json").read_text())]
+        unit_vectors = np.load(build / "units.npy")
+        passage_vectors = np.load(build / "passages.npy")
+        question_vectors = np.load(build / "questions.npy")
+        question_passage = np.load(build / "question_passage.npy")
+        out_of_scope_vectors = np.load(build / "out_of_scope.npy")
+        fingerprint = Fingerprint.model_validate_json((build / "fingerprint.json").read_text())
+        bm25 = bm25s.BM25.load(str(build / "bm25"))
+        collection = chroma_client(build / "chroma").get_collection(COLLECTION)
+        count = collection.count()
+    except CorruptIndex:
+        raise
+    except Exception as exc:  # any unreadable part means the build cannot serve
+        raise CorruptIndex(f"{type(exc).__name__}: {exc}") from None
+    if count != len(passages) or len(unit_vectors) != len(units) or meta.get("passages") != len(passages):
+        raise CorruptIndex(f"Chroma holds {count} vectors for {len(passages)} passages")
+    return LoadedIndex(
+        build, fingerprint, passages, units, unit_vectors, passage_vectors, bm25, collection, question_vectors,
+        question_passage, out_of_scope_vectors,
+    )
+
+
+def open_index(settings: Settings, model: EmbeddingModel, log: Log = stderr_log, progress: bool = True) -> LoadedIndex:
+    """The serving index, rebuilt first when missing, stale, partial or corrupt."""
+    index_dir = settings.paths.index_dir
+    expected = expected_fingerprint(settings, model.model_id)
+    current = index_dir / "current"
+    if current.exists():
+        try:
+            loaded = _read_build(current.resolve())
+            if loaded.fingerprint == expected:
+                return with_chroma_server(loaded, settings, log)
+            log("The index is out of date (the corpus, model or parser changed); rebuilding.")
+        except CorruptIndex as exc:
+            log(f"The index at {current.resolve()} is incomplete or corrupt ({exc}); rebuilding.")
+    else:
+        log(f"No index found in {index_dir}; building it (first run only).")
+    try:
+        build = build_index(settings, model, log, progress, force=False)
+        return with_chroma_server(_read_build(build), settings, log)
+    except CorruptIndex as exc:
+        raise IndexError_(
+            f"The index was rebuilt but still cannot be read ({exc}). Check free disk space and "
+            f"permissions on {index_dir}, then run `assistant index --rebuild`."
+        ) from None
+    except OSError as exc:
+        raise IndexError_(f"Cannot write the index in {index_dir}: {exc}. Check free disk space and permissions.") from None
