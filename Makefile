@@ -51,11 +51,14 @@ eval: $(STAMP) ## Built-in eval sets with report in build/eval-report, then dev 
 	$(BIN)/assistant eval --report build/eval-report
 	$(BIN)/assistant eval evals/dev.yaml evals/heldout.yaml --no-baseline-retrievers
 
-bench: $(STAMP) ## Speed and stock-pipeline comparison (prints ratios from one run)
+bench: $(STAMP) ## Start-up, memory and speed as ratios from one run, with the stock-pipeline comparison
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench.py
 
 bench-load: index ## Load on the page: 20 concurrent users x 10 questions, p50/p95 latency
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/load.py
+
+bench-scale: $(STAMP) ## Build time and ask() p50/p95 on synthetic corpora of 400, 5,000 and 20,000 passages
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/scale.py
 
 clean-index: ## Delete the built index (it is rebuilt on the next run)
 	rm -rf index/builds index/current index/.lock

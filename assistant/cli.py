@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -283,8 +284,12 @@ def serve(
         from assistant.search.chroma import chroma_server_client
 
         chroma_server_client(serving.chroma_host, serving.chroma_port)
+    started = time.monotonic()
+    click.echo("Opening the index and the query encoder…", err=True)
     with private_temp_dir():
-        launch(_load(ctx), host=serving.host, port=serving.port, auth=login)
+        assistant = _load(ctx)
+        click.echo(f"Assistant ready ({time.monotonic() - started:.1f} s); building the page…", err=True)
+        launch(assistant, host=serving.host, port=serving.port, auth=login)
 
 
 @cli.command()

@@ -80,6 +80,11 @@ class ServeSettings(BaseModel):
     )
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chroma server.")
     concurrency: int = Field(default=4, ge=1, le=64, description="Questions answered at the same time per process.")
+    sessions: int = Field(
+        default=100, ge=1, le=100_000,
+        description="Browser sessions (conversations) kept in memory per process; beyond this the least recently "
+        "used one is dropped and its next question starts a new conversation. Bounds the server's memory.",
+    )
 
 
 class Settings(BaseSettings):

@@ -1,36 +1,45 @@
-"""Speed and a stock-pipeline comparison, measured in one run. Not a test: timings are noisy.
+"""Start-up, memory and speed, as ratios measured in one run. Not a test: timings are noisy.
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench.py [--questions evals/dev.yaml]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench.py [--questions evals/dev.yaml] [--runs 3]
+        [--serve-questions 1000] [--skip-stock]
 
-Prints JSON lines:
-- warm `ask` p50/p95 over the dev questions, the bare query-embedding time (the floor:
-  sentence-transformers `encode` of the same question) and the ratio of the two;
-- cold start: a new process from start to its first answer (`python -m assistant ask --json`);
-- index build time (real model, into a temporary folder);
-- dev-set hit@5 of a stock LlamaIndex pipeline (VectorStoreIndex, default SentenceSplitter,
-  same model, Chroma) next to ours.
+Prints one JSON line per measure, then a summary with each target:
+- floor: a new `python -c "import onnxruntime, tokenizers, chromadb"` (the libraries the query
+  path cannot do without), median wall time and peak memory of --runs runs;
+- cold ask: a new `python -m assistant ask QUESTION --json` on a built index, against the floor
+  (target ≤ 2×) and its peak memory (target ≤ 300 MB);
+- serve: a new `python -m assistant serve` until its first /ask is answered, against the floor
+  (target ≤ 3×); then --serve-questions questions through gradio_client (conversations of ten,
+  four at a time) with the server's resident memory after the half and at the end
+  (target ≤ 500 MB, and no growth from the half to the end);
+- warm ask: `Assistant.ask` p50/p95 in-process against the bare query embedding of the same
+  question (ONNX Runtime `embed_query`, the floor of any answer; target ≤ 3×);
+- index build (real model, into a temporary folder) and dev-set hit@5 of a stock LlamaIndex
+  pipeline next to ours (--skip-stock leaves both out).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from assistant import Assistant, Settings
-from assistant.evaluation.baselines import stock_pipeline_hits
-from assistant.evaluation.run import ask_item, first_hit_rank, load_eval_set
-from assistant.search.index import build_index
-from assistant.search.model import load_embedder, quiet_environment, verified_model_dir
-
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR_COMMAND = [sys.executable, "-c", "import onnxruntime, tokenizers, chromadb"]
+TARGETS = {"cold_ask_ratio": 2.0, "cold_ask_peak_mb": 300.0, "serve_first_ratio": 3.0, "serve_rss_mb": 500.0,
+           "warm_ratio": 3.0}
+CONVERSATION = 5  # questions a simulated user asks before leaving (a new session each time)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -42,58 +51,212 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-@click.command()
-@click.option("--questions", default=str(ROOT / "evals" / "dev.yaml"), show_default=True)
-def main(questions: str) -> None:
-    quiet_environment()
-    items = load_eval_set(Path(questions))
-    texts = [it.question for it in items]
+def emit(measure: str, **values: object) -> None:
+    print(json.dumps({"measure": measure, **values}), flush=True)
 
+
+def timed_child(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+    """Wall seconds and peak resident MB of one child process, from its own rusage (os.wait4)."""
     started = time.perf_counter()
-    cold = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", texts[0], "--json"],
-        capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(), timeout=600,
-    )
-    cold_seconds = time.perf_counter() - started
-    if cold.returncode != 0:
-        raise SystemExit(f"cold start failed: {cold.stderr[-500:]}")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda stream=process.stderr: errors.append(stream.read()))
+    drain.start()
+    output = process.stdout.read()
+    drain.join()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss / 1024, subprocess.CompletedProcess(command, process.returncode, output, b"".join(errors))
+
+
+def repeated(command: list[str], runs: int) -> dict[str, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        seconds, peak, result = timed_child(command)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:4])}… failed: {result.stderr.decode(errors='replace')[-500:]}")
+        times.append(seconds)
+        peaks.append(peak)
+    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
+            "peak_mb": round(max(peaks), 1)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def first_answer(client_factory: Callable[[str], object], port: int, process: subprocess.Popen[bytes],
+                 question: str) -> float:
+    """The moment the page first answers. A bare connect polls until the port listens (cheap, so the
+    poller does not take CPU from the server it is timing); then the question is asked."""
+    while not listening(port):
+        if process.poll() is not None:
+            raise SystemExit(f"assistant serve exited with {process.returncode}")
+        time.sleep(0.02)
+    while True:
+        try:
+            client_factory(f"http://127.0.0.1:{port}/").predict(question, api_name="/ask")  # type: ignore[attr-defined]
+            return time.perf_counter()
+        except Exception:  # listening but the app not mounted yet: retry, as a browser would
+            time.sleep(0.02)
+
+
+def serve_measures(questions: list[str], runs: int, total: int) -> dict[str, object]:
+    """First-answer time of `assistant serve` (median of runs), then memory over `total` questions."""
+    import ssl
+
+    from gradio_client import Client
+
+    # One TLS context for every client: gradio_client otherwise reads the CA bundle for each one,
+    # and the load generator would take CPU from the server it measures (see benchmarks/load.py).
+    shared_tls = ssl.create_default_context()
+
+    def client(url: str) -> Client:
+        return Client(url, verbose=False, download_files=False, ssl_verify=shared_tls)
+
+    firsts: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="isd-bench-serve-") as folder:
+        for run in range(runs):
+            port = free_port()
+            command = [sys.executable, "-m", "assistant", "serve", "--port", str(port),
+                       "--feedback-path", str(Path(folder) / "feedback.jsonl")]
+            started = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            try:
+                firsts.append(first_answer(client, port, process, questions[0]) - started)
+                if run == runs - 1:
+                    memory = memory_over(process.pid, f"http://127.0.0.1:{port}/", questions, total, client)
+            finally:
+                process.terminate()
+                process.wait(timeout=60)
+    return {"first_answer_s": round(statistics.median(firsts), 3), "runs_s": [round(t, 3) for t in firsts], **memory}
+
+
+def memory_over(pid: int, url: str, questions: list[str], total: int, client: Callable[[str], object]) -> dict[str, float]:
+    """Resident MB of the server at the start, after half the questions and after all of them."""
+    marks = {"rss_start_mb": resident_mb(pid)}
+    lock = threading.Lock()
+    asked = [0]
+
+    def user(number: int, share: int) -> None:
+        done = 0
+        while done < share:
+            session = client(url)  # a new browser session for each conversation
+            for _ in range(min(CONVERSATION, share - done)):
+                session.predict(questions[(number * 7919 + done) % len(questions)], api_name="/ask")  # type: ignore[attr-defined]
+                done += 1
+                with lock:
+                    asked[0] += 1
+                    if asked[0] == total // 2:
+                        marks["rss_half_mb"] = resident_mb(pid)
+
+    users = 4
+    threads = [threading.Thread(target=user, args=(n, total // users + (n < total % users))) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    marks["rss_end_mb"] = resident_mb(pid)
+    marks = {k: round(v, 1) for k, v in marks.items()}
+    return {**marks, "questions": float(asked[0]), "growth_half_to_end_mb": round(marks["rss_end_mb"] - marks["rss_half_mb"], 1)}
+
+
+def warm_measures(texts: list[str]) -> dict[str, float]:
+    from assistant import Assistant
 
     assistant = Assistant.load(progress=False)
-    from sentence_transformers import SentenceTransformer
-
-    bare = SentenceTransformer(str(verified_model_dir()), device="cpu")
-    for text in texts[:5]:  # warm both up
+    for text in texts[:5]:
         assistant.ask(text)
-        bare.encode(text)
     ask_times, floor_times = [], []
-    for item in items:
+    for text in texts:
         t0 = time.perf_counter()
-        bare.encode(item.question, normalize_embeddings=True)
+        assistant.encoder.embed_query(text)
         floor_times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        ask_item(assistant, item)
+        assistant.ask(text)
         ask_times.append(time.perf_counter() - t0)
     warm = {"ask_p50_ms": ms(statistics.median(ask_times)), "ask_p95_ms": ms(percentile(ask_times, 95)),
             "floor_p50_ms": ms(statistics.median(floor_times)), "floor_p95_ms": ms(percentile(floor_times, 95))}
     warm["ratio_p50"] = round(warm["ask_p50_ms"] / warm["floor_p50_ms"], 2)
     warm["ratio_p95"] = round(warm["ask_p95_ms"] / warm["floor_p95_ms"], 2)
-    print(json.dumps({"measure": "warm_ask", "questions": len(items), **warm}))
-    print(json.dumps({"measure": "cold_start", "seconds": round(cold_seconds, 2)}))
+    return warm
 
-    embedder = load_embedder()
+
+def build_and_stock(questions: Path) -> None:
+    """Index build time with the real model, and the stock LlamaIndex pipeline's hit@5 beside ours."""
+    from assistant import Assistant, Settings
+    from assistant.evaluation.baselines import stock_pipeline_hits
+    from assistant.evaluation.run import ask_item, first_hit_rank, load_eval_set
+    from assistant.search.index import build_index
+    from assistant.search.model import MiniLM
+
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings()
         settings.paths.index_dir = Path(folder)
         t0 = time.perf_counter()
-        build_index(settings, embedder, log=lambda m: None, progress=False)
-        print(json.dumps({"measure": "index_build", "seconds": round(time.perf_counter() - t0, 2)}))
-
+        build_index(settings, MiniLM(), log=lambda m: None, progress=False)
+        emit("index_build", seconds=round(time.perf_counter() - t0, 2))
+    assistant = Assistant.load(progress=False)
+    items = load_eval_set(questions)
     inside = [it for it in items if it.kind == "in_scope"]
     cited = [[c.ref for c in ask_item(assistant, it).citations] for it in inside]
     ours = sum((first_hit_rank(it.expected_refs, refs) or 99) <= 5 for it, refs in zip(inside, cited, strict=True)) / len(inside)
-    stock = stock_pipeline_hits(assistant, items, embedder)
-    print(json.dumps({"measure": "hit@5", "ours": round(ours, 4), "stock_by_refs": stock["refs"],
-                      "stock_by_chunks": stock["chunks"], "stock_chunks": stock["chunk_count"]}))
+    stock = stock_pipeline_hits(assistant, items, assistant.model.document_embedder())
+    emit("hit@5", ours=round(ours, 4), stock_by_refs=stock["refs"], stock_by_chunks=stock["chunks"],
+         stock_chunks=stock["chunk_count"])
+
+
+@click.command()
+@click.option("--questions", default=str(ROOT / "evals" / "dev.yaml"), show_default=True)
+@click.option("--runs", default=3, show_default=True, help="Runs of each new-process measure (median).")
+@click.option("--serve-questions", default=1000, show_default=True, help="Questions asked of the server for memory.")
+@click.option("--skip-stock", is_flag=True, help="Leave out the index build and the stock-pipeline comparison.")
+def main(questions: str, runs: int, serve_questions: int, skip_stock: bool) -> None:
+    from assistant.evaluation.run import load_eval_set
+    from assistant.search.model import quiet_environment
+
+    quiet_environment()
+    texts = [it.question for it in load_eval_set(Path(questions))]
+    subprocess.run([sys.executable, "-m", "assistant", "index"], check=True, cwd=ROOT, capture_output=True)
+
+    floor = repeated(FLOOR_COMMAND, runs)
+    emit("floor_imports", **floor)
+    cold = repeated([sys.executable, "-m", "assistant", "ask", texts[0], "--json"], runs)
+    cold_ratio = round(cold["median_s"] / floor["median_s"], 2)
+    emit("cold_ask", **cold, ratio_to_floor=cold_ratio)
+    serve = serve_measures(texts, runs, serve_questions)
+    serve_ratio = round(float(serve["first_answer_s"]) / floor["median_s"], 2)  # type: ignore[arg-type]
+    emit("serve", **serve, first_answer_ratio_to_floor=serve_ratio)
+    warm = warm_measures(texts)
+    emit("warm_ask", questions=len(texts), **warm)
+    summary = {
+        "cold_ask_ratio": (cold_ratio, cold_ratio <= TARGETS["cold_ask_ratio"]),
+        "cold_ask_peak_mb": (cold["peak_mb"], cold["peak_mb"] <= TARGETS["cold_ask_peak_mb"]),
+        "serve_first_ratio": (serve_ratio, serve_ratio <= TARGETS["serve_first_ratio"]),
+        "serve_rss_mb": (serve["rss_end_mb"], float(serve["rss_end_mb"]) <= TARGETS["serve_rss_mb"]),  # type: ignore[arg-type]
+        "serve_growth_half_to_end_mb": (serve["growth_half_to_end_mb"], float(serve["growth_half_to_end_mb"]) <= 0.0),  # type: ignore[arg-type]
+        "warm_ratio_p95": (warm["ratio_p95"], warm["ratio_p95"] <= TARGETS["warm_ratio"]),
+    }
+    emit("targets", **{k: {"value": v, "met": met} for k, (v, met) in summary.items()},
+         self_peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    if not skip_stock:
+        build_and_stock(Path(questions))
 
 
 if __name__ == "__main__":

@@ -129,7 +129,19 @@ def test_ui_render_builds_inside_a_tab(fake_assistant):
 
     from assistant.web.clarity_tab import render
 
-    with gr.Blocks(analytics_enabled=False) as demo, gr.Tab("Clarity"):
-        render(fake_assistant)
+    with gr.Blocks(analytics_enabled=False) as demo, gr.Tab("Clarity") as tab:
+        render(fake_assistant, tab)
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
     assert {"clarity-categories", "clarity-chapter", "clarity-csv", "clarity-json", "clarity-html", "clarity-listing"} <= ids
+
+
+def test_clarity_report_is_made_once_on_first_use(fake_assistant):
+    from assistant.web.clarity_tab import LazyReport
+
+    lazy = LazyReport(fake_assistant.settings.paths.corpus_dir)
+    assert lazy._made is None  # building the tab computes nothing
+    report, paths = lazy.get()
+    assert lazy.get()[0] is report
+    assert len(report.entries) == 91
+    assert sorted(p.name for p in paths) == ["clarity.csv", "clarity.json", "report.html"]
+    assert all(p.is_file() for p in paths)

@@ -9,11 +9,20 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterable
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation.metrics import FAILURE_CLASSES, RANK_DEPTH
 from assistant.evaluation.results import RunResults
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _figure(**options: Any) -> Figure:
+    # matplotlib loads only when a report is drawn: the page and the CLI start without it.
+    from matplotlib.figure import Figure
+
+    return Figure(**options)
 
 OURS = "this assistant"
 BASELINE_LABELS = {"stock_llamaindex": "stock LlamaIndex", "bm25": "BM25 alone"}
@@ -35,7 +44,7 @@ def _png(figure: Figure) -> str:
 
 def recall_curve(results: RunResults) -> str:
     """Mean recall of the gold refs within the first k ranked passages, k = 1…10, for each retriever."""
-    figure = Figure(figsize=(6.4, 3.8))
+    figure = _figure(figsize=(6.4, 3.8))
     axes = figure.subplots()
     ks = list(range(1, RANK_DEPTH + 1))
     lines = [(OURS, results.overall.recall_curve)]
@@ -60,7 +69,7 @@ def recall_curve(results: RunResults) -> str:
 def per_chapter(results: RunResults) -> str:
     """hit@5 and pass rate per chapter, with 95 % bootstrap intervals."""
     chapters = [name for name in reading_order(results.chapters) if results.chapters[name].in_scope]
-    figure = Figure(figsize=(6.4, 0.45 * max(len(chapters), 1) + 1.4))
+    figure = _figure(figsize=(6.4, 0.45 * max(len(chapters), 1) + 1.4))
     axes = figure.subplots()
     height = 0.38
     for offset, (label, pick, colour) in enumerate((
@@ -89,7 +98,7 @@ def per_chapter(results: RunResults) -> str:
 def outcomes_per_set(results: RunResults) -> str:
     """Passed items and each failure class, stacked, per set."""
     names = list(results.sets)
-    figure = Figure(figsize=(6.4, 0.5 * max(len(names), 1) + 1.4))
+    figure = _figure(figsize=(6.4, 0.5 * max(len(names), 1) + 1.4))
     axes = figure.subplots()
     left = [0.0] * len(names)
     for outcome in ("passed", *FAILURE_CLASSES):

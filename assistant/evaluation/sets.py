@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from assistant.corpus.manifest import SAFE_LOADER
 from assistant.errors import EvalSetError
 from assistant.settings import PROJECT_ROOT
 
@@ -159,7 +160,7 @@ def _read_text(path: Path, source: str) -> str:
 
 def _yaml_items(text: str, source: str) -> tuple[str, list[EvalItem]]:
     try:
-        data, root = yaml.safe_load(text), yaml.compose(text)
+        data, root = yaml.load(text, Loader=SAFE_LOADER), yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -16,7 +16,6 @@ parser version, index format) is unchanged; any other unfinished build is delete
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -40,6 +39,7 @@ from assistant.errors import IndexError_
 from assistant.models import Passage
 from assistant.search.chroma import COLLECTION, add_passages, chroma_client, with_chroma_server
 from assistant.search.documents import bm25_tokens, passage_document
+from assistant.search.model import sha256_file
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,14 +101,6 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_index(
@@ -239,7 +231,7 @@ def _write_build(
     np.save(build / "question_passage.npy", np.array([i for i, _ in questions], dtype=np.int64))
     np.save(build / "out_of_scope.npy", out_of_scope_vectors)
     shutil.rmtree(build / "partial", ignore_errors=True)
-    manifest = {name: _digest(build / name) for name in BUILD_FILES}
+    manifest = {name: sha256_file(build / name) for name in BUILD_FILES}
     complete = build / "COMPLETE"
     complete.write_text(json.dumps({"files": manifest, "passages": len(passages)}))
     with complete.open("rb") as handle:
@@ -276,7 +268,7 @@ def _read_build(build: Path) -> LoadedIndex:
     try:
         meta = json.loads(complete.read_text())
         for name, digest in meta["files"].items():
-            if _digest(build / name) != digest:
+            if sha256_file(build / name) != digest:
                 raise CorruptIndex(f"{name} does not match its checksum")
         passages = [Passage.model_validate(p) for p in json.loads((build / "passages.json").read_text())]
         units = [Unit(i, text, stem) for i, text, stem in json.loads((build / "units.json").read_text())]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from assistant.corpus.manifest import SAFE_LOADER
 from assistant.errors import CorpusError
 from assistant.models import Passage
 from assistant.search.chroma import nearest
@@ -31,7 +32,7 @@ def load_glossary(path: Path) -> list[tuple[re.Pattern[str], str]]:
     if not path.is_file():
         return []
     try:
-        terms = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("terms", {})
+        terms = (yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}).get("terms", {})
     except (yaml.YAMLError, UnicodeDecodeError, AttributeError) as exc:
         raise CorpusError(
             f"cannot read the glossary ({exc}). Fix its YAML: 'terms:' mapping word: words.", str(path)

@@ -209,8 +209,8 @@ def build(assistant: Assistant) -> gr.Blocks:
                 read = _read_tab(page)
             with gr.Tab("Evaluate", id="evaluate"):
                 render_evaluate(assistant)
-            with gr.Tab("Clarity", id="clarity"):
-                render_clarity(assistant)
+            with gr.Tab("Clarity", id="clarity") as clarity_tab:
+                render_clarity(assistant, clarity_tab)
 
         answer_outputs = [ask["conversation"], ask["sources"], ask["record"], turns, ask["question"]]
         gr.on([ask["question"].submit, ask["ask"].click], page.ask, inputs=[ask["question"], turns],

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ServeError
+from assistant.settings import ServeSettings
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 # Gradio routes the page never needs: run history, monitoring, MCP, the live editor, the URL proxy
 # and screen recording. They answer 404.
+DEFAULT_SESSIONS: int = ServeSettings.model_fields["sessions"].default
 ALWAYS_CLOSED = (
     "/gradio_api/proxy=", "/gradio_api/process_recording", "/gradio_api/run-history", "/gradio_api/runs",
     "/gradio_api/vibe", "/gradio_api/undo-vibe", "/gradio_api/mcp", "/monitoring",
@@ -88,7 +90,8 @@ def ensure_port_free(host: str, port: int) -> None:
 
 
 def launch_options(
-    host: str, port: int, auth: tuple[str, str] | None = None, file_routes: bool = False
+    host: str, port: int, auth: tuple[str, str] | None = None, file_routes: bool = False,
+    sessions: int = DEFAULT_SESSIONS,
 ) -> dict[str, Any]:
     """Everything `Blocks.launch` needs for a private page: no share link, analytics, history or extra routes."""
     import gradio as gr
@@ -103,13 +106,20 @@ def launch_options(
         "server_name": host, "server_port": port, "share": False, "auth": auth, "quiet": True, "show_error": False,
         "footer_links": [], "run_history": False, "enable_monitoring": False, "mcp_server": False, "ssr_mode": False,
         "pwa": False, "css": CSS, "theme": theme,
+        # Each browser session costs about 0.1 MB of Gradio's page state plus its conversation; the
+        # oldest sessions beyond this many are dropped, so a long-running server does not grow.
+        "state_session_capacity": sessions,
         "app_kwargs": {"middleware": [Middleware(ClosedRoutes, closed=closed)]},
     }
 
 
-def start(demo: gr.Blocks, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True) -> None:
+def start(
+    demo: gr.Blocks, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True,
+    sessions: int = DEFAULT_SESSIONS,
+) -> None:
     try:
-        demo.launch(prevent_thread_lock=not block, **launch_options(host, port, auth, needs_file_routes(demo)))
+        options = launch_options(host, port, auth, needs_file_routes(demo), sessions)
+        demo.launch(prevent_thread_lock=not block, **options)
     except OSError as exc:
         raise ServeError(f"Cannot serve on {host}:{port}: {exc}. Choose another port with --port.") from None
 
@@ -171,6 +181,6 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth
     print(f"The practitioner page is at http://{host}:{port}/ (Ctrl-C to stop).", file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        start(demo, host, port, auth)
+        start(demo, host, port, auth, sessions=assistant.settings.serve.sessions)
     finally:
         demo.close()
