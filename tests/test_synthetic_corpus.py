@@ -47,9 +47,11 @@ def test_exact_passage_count(tmp_path: Path, size: int, documents: int):
 def test_paragraphs_read_like_guidance(tmp_path: Path):
     synthetic.write_corpus(tmp_path, 400, seed=0)
     passages = load_passages(tmp_path)
+    units = all_units(passages)
     units_per_passage = [0] * len(passages)
-    for unit in all_units(passages):
+    for unit in units:
         units_per_passage[unit.passage] += 1
+    assert len({unit.text for unit in units}) == len(units)  # no sentence twice: no exact ties in retrieval
     assert min(units_per_passage) == 2
     assert max(units_per_passage) == 4
     # Chapter and section headings reach every passage's heading path.

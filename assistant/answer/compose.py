@@ -68,7 +68,8 @@ def _choose_units(
 ) -> list[tuple[Unit, int, float]]:
     """Best sentences from the top passages: (unit, position in citations, score)."""
     quotable = {h.position: rank for rank, h in enumerate(hits[:QUOTE_FROM_TOP])}
-    rows = np.flatnonzero(np.isin(index.unit_passage, list(quotable)))
+    bounds = index.unit_bounds
+    rows = np.concatenate([np.arange(bounds[p], bounds[p + 1]) for p in sorted(quotable)])
     # Sentence match plus a small bonus for passages retrieval ranked higher.
     bonus = np.array([0.05 * (QUOTE_FROM_TOP - quotable[int(index.unit_passage[r])]) for r in rows])
     scores = index.unit_vectors[rows] @ query + bonus

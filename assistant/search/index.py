@@ -84,6 +84,12 @@ class LoadedIndex:
         """For each sentence unit, the position of its passage."""
         return np.array([u.passage for u in self.units], dtype=np.int64)
 
+    @cached_property
+    def unit_bounds(self) -> np.ndarray:
+        """Passage i's units are rows unit_bounds[i]:unit_bounds[i + 1]: units are stored passage by
+        passage (checked when a build is read), so a passage's units are a slice, not a scan of them all."""
+        return np.searchsorted(self.unit_passage, np.arange(len(self.passages) + 1))
+
 
 def expected_fingerprint(settings: Settings, model_id: str) -> Fingerprint:
     return Fingerprint(
@@ -272,6 +278,8 @@ def _read_build(build: Path) -> LoadedIndex:
                 raise CorruptIndex(f"{name} does not match its checksum")
         passages = [Passage.model_validate(p) for p in json.loads((build / "passages.json").read_text())]
         units = [Unit(i, text, stem) for i, text, stem in json.loads((build / "units.json").read_text())]
+        if np.any(np.diff([u.passage for u in units]) < 0):
+            raise CorruptIndex("units.json is not in passage order")
         unit_vectors = np.load(build / "units.npy")
         passage_vectors = np.load(build / "passages.npy")
         question_vectors = np.load(build / "questions.npy")

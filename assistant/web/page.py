@@ -3,15 +3,15 @@ evaluate (trainers) and read the clarity report (policy teams).
 
 Layout: an always-visible notice, then tabs. "Ask" holds the conversation, the Sources panel,
 examples, feedback and the Markdown record; "Read the guidance" holds every passage with its
-ref as an anchor, a search box and deep links (`?ref=para%2011`); "Evaluate" is ui_evaluate.py
-and "Clarity" is ui_clarity.py.
+ref as an anchor, a search box and deep links (`?ref=para%2011`); "Evaluate" is evaluate_tab.py
+and "Clarity" is clarity_tab.py.
 
 Privacy: questions are scrubbed of identifiers before they are searched or shown, live only in
 the browser session's memory, and are never logged. Only feedback is written to disk, scrubbed
 (the Evaluate tab's reports, with identifiers replaced, live in the page's temporary folder).
 Gradio analytics, run history, monitoring, MCP and share links are off, and routes for file
 uploads and file serving are open only because the Evaluate and Clarity tabs send and receive
-files (see ui_launch.py, which serves the page).
+files (see server.py, which serves the page).
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def _read_tab(page: Page) -> dict[str, Any]:
 
 
 def build(assistant: Assistant) -> gr.Blocks:
-    """The whole page. Serve it with `ui_launch.start` (or `launch`), which applies the privacy settings."""
+    """The whole page. Serve it with `server.start` (or `launch`), which applies the privacy settings."""
     page = Page(assistant)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         turns = gr.State([], time_to_live=SESSION_SECONDS)

@@ -2,7 +2,7 @@
 
 Everything is built from typed data (Answer, Citation, Passage) and every piece of text is
 escaped here, so a question or a corpus file can never inject markup or script. The page's
-JavaScript only looks for `data-ref` attributes on chips; see ui.py.
+JavaScript only looks for `data-ref` attributes on chips; see page.py.
 """
 
 from __future__ import annotations

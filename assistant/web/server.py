@@ -1,7 +1,7 @@
 """Serving the practitioner page privately: launch options, closed routes, login, port and temp folder.
 
-Kept apart from ui.py, which imports gradio: Gradio reads GRADIO_TEMP_DIR when it is first
-imported, so the CLI enters `private_temp_dir` before anything imports ui.py.
+Kept apart from page.py, which imports gradio: Gradio reads GRADIO_TEMP_DIR when it is first
+imported, so the CLI enters `private_temp_dir` before anything imports page.py.
 """
 
 from __future__ import annotations

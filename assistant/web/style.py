@@ -1,4 +1,4 @@
-"""The practitioner page's stylesheet and its three small scripts (kept apart from the layout in ui.py)."""
+"""The practitioner page's stylesheet and its three small scripts (kept apart from the layout in page.py)."""
 
 from __future__ import annotations
 
