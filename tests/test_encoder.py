@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.evaluation.run import load_eval_set
-from assistant.search.encoder import CHECKSUMS, ENCODER_DIR, GRAPH, WEIGHTS, OnnxQueryEncoder, open_encoder
+from assistant.search.encoder import CHECKSUMS, ENCODER_DIR, GRAPH, WEIGHTS, OnnxQueryEncoder
 from assistant.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def test_damaged_export_is_detected_and_exported_again(real_assistant, tmp_path:
     damaged[1000:1008] = b"\xff" * 8
     weights.write_bytes(bytes(damaged))
     messages: list[str] = []
-    encoder = open_encoder(build, messages.append)
+    encoder = real_assistant.model.query_encoder(build, messages.append)
     assert messages[0] == (
         f"The query encoder in {build / ENCODER_DIR} cannot be used ({WEIGHTS} does not match its checksum); "
         "exporting it again from the model."
@@ -56,11 +56,11 @@ def test_damaged_export_is_detected_and_exported_again(real_assistant, tmp_path:
     question = "Can I tell the school nurse about the family's housing problems?"
     assert np.allclose(encoder.embed_query(question), real_assistant.encoder.embed_query(question), atol=1e-5)
     messages.clear()
-    open_encoder(build, messages.append)
+    real_assistant.model.query_encoder(build, messages.append)
     assert messages == []  # repaired: the second start finds it whole
 
     (build / ENCODER_DIR / CHECKSUMS).unlink()
-    open_encoder(build, messages.append)
+    real_assistant.model.query_encoder(build, messages.append)
     assert messages[0].endswith(f"({CHECKSUMS} is missing or unreadable (FileNotFoundError)); exporting it again from the model.")
 
 

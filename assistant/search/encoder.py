@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ModelError
-from assistant.search.model import MODEL_SHA256, sha256_file, verified_model_dir
+from assistant.search.model import MODEL_SHA256, sha256_file
 
 ENCODER_DIR = "encoder"
 GRAPH = "model.onnx"
@@ -104,11 +104,10 @@ def _export_graph(model_directory: Path, folder: Path) -> None:
     single.unlink()
 
 
-def _check_agreement(model_directory: Path, folder: Path, max_length: int) -> None:
-    from sentence_transformers import SentenceTransformer
-
-    reference = SentenceTransformer(str(model_directory), device="cpu").encode(AGREEMENT_CHECK, normalize_embeddings=True)
-    cosine = float(np.dot(reference, OnnxQueryEncoder(folder, max_length).embed_query(AGREEMENT_CHECK)))
+def _check_agreement(reference: Callable[[str], list[float]], folder: Path, max_length: int) -> None:
+    """The exported graph against the torch model that embedded the passages, on one sentence."""
+    expected = np.asarray(reference(AGREEMENT_CHECK), dtype=np.float32)
+    cosine = float(np.dot(expected, OnnxQueryEncoder(folder, max_length).embed_query(AGREEMENT_CHECK)))
     if cosine < MIN_AGREEMENT:
         raise ModelError(
             f"The exported query encoder disagrees with the model (cosine {cosine:.6f} < {MIN_AGREEMENT}). "
@@ -116,8 +115,11 @@ def _check_agreement(model_directory: Path, folder: Path, max_length: int) -> No
         )
 
 
-def export_encoder(model_directory: Path, build: Path, log: Callable[[str], None]) -> None:
-    """Export into `<build>/encoder/`, replacing what is there; encoder.json is written last."""
+def export_encoder(
+    model_directory: Path, build: Path, log: Callable[[str], None], reference: Callable[[str], list[float]]
+) -> None:
+    """Export into `<build>/encoder/`, replacing what is there; encoder.json is written last.
+    `reference` embeds a question with the torch model, to check the export against."""
     target = build / ENCODER_DIR
     scratch = build / f".{ENCODER_DIR}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -127,7 +129,7 @@ def export_encoder(model_directory: Path, build: Path, log: Callable[[str], None
         _export_graph(model_directory, scratch)
         shutil.copyfile(model_directory / TOKENIZER, scratch / TOKENIZER)
         max_length = _max_length(model_directory)
-        _check_agreement(model_directory, scratch, max_length)
+        _check_agreement(reference, scratch, max_length)
         checksums = {
             "files": {name: sha256_file(scratch / name) for name in (GRAPH, WEIGHTS, TOKENIZER)},
             "max_length": max_length,
@@ -161,14 +163,14 @@ def _verified(folder: Path) -> int:
     return max_length
 
 
-def open_encoder(build: Path, log: Callable[[str], None]) -> OnnxQueryEncoder:
-    """The build's query encoder, exported again first when it is missing or damaged."""
+def open_encoder(build: Path, log: Callable[[str], None], export: Callable[[], None]) -> OnnxQueryEncoder:
+    """The build's query encoder; `export` writes it again first when it is missing or damaged."""
     folder = build / ENCODER_DIR
     try:
         max_length = _verified(folder)
     except EncoderDamaged as exc:
         log(f"The query encoder in {folder} cannot be used ({exc}); exporting it again from the model.")
-        export_encoder(verified_model_dir(), build, log)
+        export()
         max_length = _verified(folder)
     try:
         return OnnxQueryEncoder(folder, max_length)

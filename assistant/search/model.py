@@ -118,12 +118,13 @@ class MiniLM:
     def write_query_encoder(self, build: Path, log: Callable[[str], None]) -> None:
         from assistant.search.encoder import export_encoder
 
-        export_encoder(verified_model_dir(), build, log)
+        # Checked against the embedder that embedded the passages: one torch model load per build.
+        export_encoder(verified_model_dir(), build, log, self.document_embedder().get_query_embedding)
 
     def query_encoder(self, build: Path, log: Callable[[str], None]) -> QueryEncoder:
         from assistant.search.encoder import open_encoder
 
-        return open_encoder(build, log)
+        return open_encoder(build, log, lambda: self.write_query_encoder(build, log))
 
 
 class LlamaIndexQueryEncoder:
