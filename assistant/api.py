@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from assistant.answer.compose import compose
+from assistant.answer.compose import Reading, RuleQuotes, compose
+from assistant.answer.decision import DecisionKind, asking_part, load_guide, read_decisions
+from assistant.answer.followup import reads_as_followup
+from assistant.answer.urgency import is_urgent
 from assistant.corpus.manifest import corpus_version
 from assistant.errors import QuestionError
 from assistant.models import Answer, Passage
@@ -51,6 +55,9 @@ class Assistant:
         self.index = index
         self.retriever = HybridRetriever(index, settings.retrieval, settings.paths.corpus_dir / "glossary.yaml")
         self.corpus_version = corpus_version(settings.paths.corpus_dir, index.fingerprint.corpus_hash)
+        self.guide = load_guide(settings.paths.corpus_dir, {p.ref for p in index.passages})
+        self.rules = RuleQuotes.locate(self.guide, index)
+        self._position = {p.ref: i for i, p in enumerate(index.passages)}
 
     @classmethod
     def load(
@@ -77,27 +84,80 @@ class Assistant:
 
     def search(self, query: str | bytes, k: int | None = None, exclude: Sequence[str] = ()) -> list[Hit]:
         """Ranked passages with their scores."""
-        text = self.retriever.expand(clean_question(query, self.settings.answer.max_question_chars))
+        question = clean_question(query, self.settings.answer.max_question_chars)
+        text = self.retriever.expand(question)
         vector = self.embed(text)
-        return self.retriever.hits(text, vector.tolist(), frozenset(exclude))[: k or self.settings.retrieval.top_k]
+        prior = self.decision_prior(read_decisions(question, self.guide.kinds), is_urgent(question))
+        return self.retriever.hits(text, vector.tolist(), frozenset(exclude), prior)[: k or self.settings.retrieval.top_k]
+
+    def decision_prior(self, asked: Sequence[DecisionKind], urgent: bool = False) -> dict[int, float]:
+        """Passage position → score added in retrieval: the passages that settle the decisions asked (most
+        for the first decision and the first passages it names), then, for a disclosure, the urgent route."""
+        weight = self.settings.retrieval.decision_weight
+        groups = [kind.refs for kind in asked[:2]] + ([self.guide.urgent_refs] if urgent else [])
+        prior: dict[int, float] = {}
+        for d, refs in enumerate(groups):
+            for r, ref in enumerate(refs):
+                if ref in self._position:
+                    value = weight * (0.5**d) * (1 - r / (2 * len(refs)))
+                    prior[self._position[ref]] = max(prior.get(self._position[ref], 0.0), value)
+        return prior
+
+    def _hits(self, text: str, question: str, urgent: bool, exclude: frozenset[str]) -> tuple[list[Hit], np.ndarray]:
+        expanded = self.retriever.expand(text)
+        vector = self.embed(expanded)
+        prior = self.decision_prior(read_decisions(question, self.guide.kinds), urgent)
+        return self.retriever.hits(expanded, vector.tolist(), exclude, prior), vector
 
     def ask(self, question: str | bytes, history: Sequence[Turn] | None = None, exclude: Sequence[str] = ()) -> Answer:
         """Answer from the guidance, citing paragraphs; abstain when it does not cover the question.
 
-        `history` holds earlier turns (questions or Answers), oldest first; the last one
-        gives a follow-up such as "what if the parent refuses?" its context.
-        `exclude` leaves passages out of retrieval (used by evaluations).
+        `history` holds earlier turns (questions or Answers), oldest first. When the question leans
+        on the last one ("what if the parent refuses?"), it is searched both alone and with that
+        turn, the two rankings are fused, and the answer says so (`followup_of`); a question that
+        stands on its own is read alone. `exclude` leaves passages out of retrieval (evaluations).
         """
         limit = self.settings.answer.max_question_chars
         text = clean_question(question, limit)
-        search_text = text
-        if history:
+        previous, previous_lead = None, None
+        if history and reads_as_followup(text):
             last = history[-1]
-            previous = last.question if isinstance(last, Answer) else clean_question(last, limit)
-            search_text = f"{previous} {text}"
-        search_text = self.retriever.expand(search_text)
-        vector = self.embed(search_text)
-        hits = self.retriever.hits(search_text, vector.tolist(), frozenset(exclude))
-        return compose(
-            text, hits, vector, self.index, self.settings.answer, self.settings.retrieval.top_k, self.corpus_version
+            earlier = last if isinstance(last, Answer) else self.ask(clean_question(last, limit), exclude=exclude)
+            previous, previous_lead = earlier.question, earlier.lead.sentence if earlier.lead else None
+        # A disclosure earlier in the conversation keeps the notice on its follow-ups.
+        urgent = is_urgent(text) or (previous is not None and is_urgent(previous))
+        excluded = frozenset(exclude)
+        hits, vector = self._hits(text, text, urgent, excluded)
+        if previous is not None:
+            joined, vector = self._hits(f"{previous} {text}", text, urgent, excluded)
+            hits = fuse_rankings(hits, joined)
+        asking = asking_part(text)
+        asking_vector = self.embed(self.retriever.expand(asking)) if asking != text else vector
+        asked = read_decisions(text, self.guide.kinds)
+        reading = Reading(
+            question=text, asking=asking_vector,
+            decisions=tuple(asked), urgent=urgent, followup_of=previous,
+            avoid_lead=previous_lead, words=" ".join([asking, *(kind.words for kind in asked[:1])]),
         )
+        return compose(
+            reading, hits, vector, self.index, self.settings.answer, self.settings.retrieval.top_k, self.corpus_version,
+            self.rules,
+        )
+
+
+def fuse_rankings(alone: list[Hit], joined: list[Hit]) -> list[Hit]:
+    """One ranking from a follow-up searched alone and with its earlier turn: each passage's scores averaged
+    (a passage missing from one list counts that list's lowest score there), best first."""
+    floor_alone = min((h.score for h in alone), default=0.0)
+    floor_joined = min((h.score for h in joined), default=0.0)
+    by_alone = {h.position: h for h in alone}
+    by_joined = {h.position: h for h in joined}
+    fused = []
+    for position in by_alone.keys() | by_joined.keys():
+        a, j = by_alone.get(position), by_joined.get(position)
+        score = ((a.score if a else floor_alone) + (j.score if j else floor_joined)) / 2
+        base = j or a
+        assert base is not None
+        fused.append(replace(base, score=score, question=max(a.question if a else -1.0, j.question if j else -1.0)))
+    fused.sort(key=lambda h: (-h.score, h.position))
+    return fused

@@ -284,12 +284,22 @@ def serve(
         from assistant.search.chroma import chroma_server_client
 
         chroma_server_client(serving.chroma_host, serving.chroma_port)
+    from assistant.web.worker import RemoteAssistant
+
     started = time.monotonic()
     click.echo("Opening the index and the query encoder…", err=True)
+
+    def ready(seconds: float) -> None:
+        click.echo(f"Assistant ready ({time.monotonic() - started:.1f} s).", err=True)
+
     with private_temp_dir():
-        assistant = _load(ctx)
-        click.echo(f"Assistant ready ({time.monotonic() - started:.1f} s); building the page…", err=True)
-        launch(assistant, host=serving.host, port=serving.port, auth=login)
+        # The worker process loads the assistant on one core while this one imports Gradio and
+        # builds the page on the other; a load error surfaces when the page first needs it.
+        assistant = RemoteAssistant(ctx.obj["settings"], progress=True, on_ready=ready)
+        try:
+            launch(assistant, host=serving.host, port=serving.port, auth=login)
+        finally:
+            assistant.close()
 
 
 @cli.command()

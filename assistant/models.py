@@ -43,6 +43,21 @@ class Citation(BaseModel):
     modals: list[str] = Field(default_factory=list, description="Modal verbs in the quoted sentences.")
 
 
+class Lead(BaseModel):
+    """The one verbatim sentence that settles the question, and the passage it is from."""
+
+    ref: str
+    sentence: str
+
+
+class QuotedSentence(BaseModel):
+    """One quoted sentence of an answer, in answer order: the lead, support, one of the tests, or a limit."""
+
+    ref: str
+    sentence: str
+    part: str = Field(description="lead, support, test (para 13's three tests) or limit (detriment, record).")
+
+
 class Answer(BaseModel):
     """The `ask` contract: see shared/design.md. Extra fields are allowed, these must stay."""
 
@@ -56,4 +71,9 @@ class Answer(BaseModel):
     confidence: float = Field(default=0.0, description="Best cosine with a question the guidance answers.")
     out_of_scope_similarity: float = Field(
         default=-1.0, description="Best cosine with a question the guidance does not answer (corpus/out_of_scope_questions.yaml)."
+    )
+    quotes: list[QuotedSentence] = Field(default_factory=list, description="The quoted sentences in answer order.")
+    lead: Lead | None = Field(default=None, description="The sentence that settles the question; None when abstained.")
+    followup_of: str | None = Field(
+        default=None, description="The earlier question this one was read with; None when it was read on its own."
     )

@@ -40,6 +40,10 @@ class RetrievalSettings(BaseModel):
     reference_prior: float = Field(
         default=-0.05, le=0.0, description="Added to footnotes and ICO records, which should rarely outrank the guidance."
     )
+    decision_weight: float = Field(
+        default=0.05, ge=0.0, description="Added to the passages that settle the decision a question asks "
+        "(corpus/decisions.yaml), most to the first of them (chosen on the scenario dev split)."
+    )
     rrf_k: int = Field(default=60, ge=1, description="Constant k in reciprocal rank fusion.")
     candidates: int = Field(default=30, ge=5, description="Passages taken from each retriever before fusion.")
     top_k: int = Field(default=5, ge=1, le=20, description="Citations returned with an answer.")
@@ -52,10 +56,27 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(
         default=0.30, description="Abstain when the best cosine with a question the guidance answers is below this."
     )
-    scope_margin: float = Field(
-        default=0.0,
-        description="Abstain when the best cosine with an out-of-scope question reaches the best in-scope one plus "
-        "this margin: 0 is the plain nearest-neighbour rule, a negative margin abstains more often.",
+    scope_weights: list[float] = Field(
+        default=[12.0782, 10.9777, 1.3419, -0.6939, -0.4775], min_length=5, max_length=5,
+        description="Weights of the scope classifier's five signals (assistant/answer/scope.py), fitted on the dev "
+        "splits by evals/tune_scope.py.",
+    )
+    scope_bias: float = Field(default=-0.5529, description="The scope classifier's intercept (evals/tune_scope.py).")
+    scope_threshold: float = Field(
+        default=0.3, gt=0.0, le=1.0,
+        description="Abstain when the probability that the guidance does not answer the question reaches this.",
+    )
+    asking_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="In choosing the sentences to quote, the weight of their match with the "
+        "part of the question that asks (the rest goes to the whole question; chosen on the scenario dev split)."
+    )
+    sentence_question_weight: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="In choosing the sentences to quote, the weight of a sentence's "
+        "best match with the questions it settles (corpus/sentence_questions.yaml; scenario dev split)."
+    )
+    word_weight: float = Field(
+        default=0.1, ge=0.0, description="In choosing the sentences to quote, the weight of the share of the asking "
+        "part's words, and the guidance's words for the decision asked, that a sentence contains (scenario dev split)."
     )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from assistant.answer.compose import NOTICE, is_urgent
+from assistant.answer.compose import NOTICE
+from assistant.answer.urgency import is_urgent
 from assistant.errors import QuestionError
 
 CONTRACT_KEYS = {"question", "answer", "abstained", "urgent", "citations", "corpus_version"}
@@ -138,7 +139,9 @@ def test_a_question_nearer_to_an_out_of_scope_one_abstains(fake_assistant):
     from assistant.corpus.loader import load_out_of_scope_questions
 
     outside = load_out_of_scope_questions(fake_assistant.settings.paths.corpus_dir)[0]
-    fake_assistant.settings.answer.scope_margin = 0.0
+    # Only "outside minus inside" counts here: the nearest-neighbour rule as a special case.
+    fake_assistant.settings.answer.scope_weights = [50.0, 0.0, 0.0, 0.0, 0.0]
+    fake_assistant.settings.answer.scope_threshold = 0.5
     answer = fake_assistant.ask(outside)
     assert answer.abstained is True
     assert answer.out_of_scope_similarity > 0.9  # the glossary may widen the question a little
@@ -150,7 +153,8 @@ def test_without_out_of_scope_questions_only_the_floor_applies(fake_assistant):
 
     outside = fake_assistant.index.out_of_scope_vectors[0]
     fake_assistant.index = replace(fake_assistant.index, out_of_scope_vectors=outside[:0].reshape(0, outside.shape[0]))
-    fake_assistant.settings.answer.scope_margin = 0.0
+    fake_assistant.settings.answer.scope_weights = [50.0, 0.0, 0.0, 0.0, 0.0]
+    fake_assistant.settings.answer.scope_threshold = 0.5
     answer = fake_assistant.ask("Do I need consent from the parent to share information?")
     assert answer.abstained is False
     assert answer.out_of_scope_similarity == -1.0

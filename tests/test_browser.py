@@ -45,11 +45,15 @@ def test_ask_see_sources_and_open_the_cited_passage(ui_server, browser_page, art
     page.screenshot(path=str(artifacts / "ask-empty.png"), full_page=True)
 
     _ask(page, QUESTION, 0)
-    expected = [c.ref for c in real_assistant.ask(QUESTION).citations if c.sentences]
-    chips = page.locator("#conversation .reply .quote-line a.chip")
+    answer = real_assistant.ask(QUESTION)
+    expected = [c.ref for c in answer.citations if c.sentences]
+    lead = page.locator("#conversation .reply blockquote.lead")
+    assert lead.count() == 1 and "the guidance says" in lead.inner_text().lower()
+    assert answer.lead is not None and answer.lead.sentence[:40] in lead.inner_text()
+    chips = page.locator("#conversation .reply blockquote a.chip")
     assert chips.count() >= 1
     first_ref = chips.first.get_attribute("data-ref")
-    assert first_ref == expected[0]
+    assert first_ref == answer.lead.ref
     cards = page.locator("#sources article.source")
     assert [cards.nth(i).get_attribute("data-source") for i in range(cards.count())] == expected
     assert page.locator("#sources mark.quote").count() >= 1
@@ -74,6 +78,15 @@ def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, 
     page.wait_for_selector("#question textarea")
     _ask(page, QUESTION, 0)
     _ask(page, "what if they refuse?", 1)
+    follow = page.locator("#conversation .turn").nth(1)
+    assert f"Read as a follow-up to: “{QUESTION}”" in follow.locator(".followup").inner_text()
+    page.screenshot(path=str(artifacts / "ask-followup.png"), full_page=True)
+    page.click("#ask-alone")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#conversation .turn')[1] && "
+        "!document.querySelectorAll('#conversation .turn')[1].querySelector('.followup')", timeout=ANSWER_WAIT_MS
+    )
+    assert page.locator("#conversation .turn").count() == 2
     _ask(page, "A child told me she is scared to go home tonight. Can I share without consent?", 2)
     last = page.locator("#conversation .turn").nth(2)
     html = last.inner_html()
@@ -122,9 +135,9 @@ def test_evaluate_tab_runs_the_built_in_sets_and_offers_the_report(ui_server, br
         "() => document.querySelector('#eval-message').innerText.includes('items')", timeout=5 * ANSWER_WAIT_MS
     )
     message = page.inner_text("#eval-message")
-    assert message.startswith("163 items from 4 set(s): pass rate"), message
+    assert message.startswith("384 items from 5 set(s): pass rate"), message
     headline = page.inner_text("#eval-headline")
-    for name in ("practitioner", "worked_examples", "out_of_scope", "adversarial", "stock_llamaindex", "bm25"):
+    for name in ("practitioner", "worked_examples", "scenarios", "out_of_scope", "adversarial", "stock_llamaindex", "bm25"):
         assert name in headline, name
     assert "oos-01" in page.inner_text("#eval-items")
     links = page.locator("#eval-report a")
@@ -134,7 +147,7 @@ def test_evaluate_tab_runs_the_built_in_sets_and_offers_the_report(ui_server, br
     with page.expect_download() as download:
         page.click('#eval-report a[download="results.csv"]')
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert rows[0][:3] == ["set", "id", "kind"] and len(rows) == 1 + 163
+    assert rows[0][:5] == ["set", "id", "split", "role", "kind"] and len(rows) == 1 + 384
 
 
 def test_clarity_tab_ranks_filters_and_downloads(ui_server, browser_page, artifacts, real_assistant):

@@ -15,6 +15,7 @@ from assistant.evaluation.metrics import (
     first_hit_rank,
     infer_decision,
     is_grounded,
+    key_quoted,
     modal_profile,
     ndcg,
     recall_at,
@@ -163,3 +164,28 @@ def test_csv_neutralises_spreadsheet_formulas_and_json_is_sorted():
     assert results_json(results, with_timing=False) == results_json(results.model_copy(update={"timing": {"x": 2}}),
                                                                      with_timing=False)
     assert '"timing"' in results_json(results)
+
+
+def test_key_quoted_needs_one_fragment_inside_one_quoted_sentence():
+    quotes = answer_quotes(_answer(
+        ["> In considering detriment, information must still be shared if concerns solely relate to: … "
+         "Not having consent from the child/family to share information (para 11)"], ["para 11"], urgent=True))
+    assert key_quoted(["must  still be SHARED if concerns"], quotes) is True  # spacing and case ignored
+    assert key_quoted(["Not having consent from the child’s family"], quotes) is False
+    assert key_quoted(["call the police on 999"], quotes) is False  # the urgent notice is not a quote
+    assert key_quoted([], quotes) is None
+
+
+def test_key_quoted_and_urgent_figures_count_their_own_items():
+    results = [
+        _result(id="a", key=["k"], key_quoted=True, urgent_expected=True, urgent=True),
+        _result(id="b", key=["k"], key_quoted=False, history="before", urgent_expected=False, urgent=True),
+        _result(id="c", key=["k"], key_quoted=True, history="before", urgent_expected=False, urgent=False),
+        _result(id="d", urgent_expected=True, urgent=False),
+    ]
+    m = set_metrics(results)
+    assert (m.key_quoted.value, m.key_quoted.n) == (round(2 / 3, 4), 3)
+    assert (m.followup_key_quoted.value, m.followup_key_quoted.n) == (0.5, 2)
+    assert (m.urgent_recall.value, m.urgent_recall.n) == (0.5, 2)
+    assert (m.urgent_false_alarms.value, m.urgent_false_alarms.n) == (0.5, 2)
+    assert classify_failure(results[1]) == "content miss"

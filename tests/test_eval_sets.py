@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from assistant.corpus.loader import load_out_of_scope_questions, load_passage_questions, load_passages
+from assistant.corpus.loader import (
+    load_out_of_scope_questions,
+    load_passage_questions,
+    load_passages,
+    load_sentence_questions,
+)
+from assistant.corpus.sentences import all_units
 from assistant.errors import EvalSetError
-from assistant.evaluation.sets import EVALS_DIR, MAX_SET_BYTES, built_in_set_paths, example_refs, read_eval_set
+from assistant.evaluation.sets import (
+    EVALS_DIR,
+    MAX_SET_BYTES,
+    built_in_set_paths,
+    example_refs,
+    read_eval_set,
+    split_of,
+)
 from assistant.settings import PROJECT_ROOT
 
 EVALS = PROJECT_ROOT / "evals"
 KNOWN = {p.ref for p in load_passages(PROJECT_ROOT / "corpus")}
+# passage_questions + scenario_questions, sentence_questions, out_of_scope_questions (corpus/): a count
+# that changes only when someone edits the aids, so a loader that silently drops questions fails here.
+AID_QUESTIONS = 464 + 477 + 603 + 763
 EXAMPLES = (
     "Assessing detriment and suitable mitigation when sharing information",
     "Sharing Information about others connected to a child",
@@ -33,7 +51,7 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 def test_built_in_sets_are_valid_against_the_corpus():
     sets = {p.stem: read_eval_set(p, KNOWN) for p in built_in_set_paths()}
     assert {name: len(s.items) for name, s in sets.items()} == {
-        "worked_examples": 9, "practitioner": 113, "out_of_scope": 20, "adversarial": 21,
+        "worked_examples": 9, "practitioner": 113, "scenarios": 221, "out_of_scope": 20, "adversarial": 21,
     }
     assert sets["practitioner"].source == "evals/practitioner.yaml"  # relative: results do not depend on the checkout
     for template in ("template.yaml", "template.csv"):
@@ -79,25 +97,36 @@ def test_forbidden_patterns_never_match_the_guidance_itself():
                 assert not [t for t in texts if re.search(pattern, t, re.IGNORECASE)], (item.id, pattern)
 
 
+def _letter_counts(texts: list[str]) -> np.ndarray:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 "
+    return np.array([[text.count(ch) for ch in alphabet] for text in texts], dtype=np.int32)
+
+
 def test_eval_questions_are_not_in_the_retrieval_aids():
     """The questions the index is built from must not copy or closely paraphrase an evaluation question
-    (that would be leakage): no aid question may be 75 % alike, letter for letter, to any eval question."""
+    (that would be leakage): no aid question may be 75 % alike, letter for letter, to any eval question
+    (difflib's ratio). Its upper bound, the shared-letter ratio, is computed for all pairs at once first."""
     def words(text: str) -> str:
         return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
-    def alike(a: str, b: str) -> bool:
-        matcher = difflib.SequenceMatcher(None, a, b)
-        return matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75
-
     corpus = PROJECT_ROOT / "corpus"
-    aids = [words(q) for _, q in load_passage_questions(corpus, load_passages(corpus))]
+    passages = load_passages(corpus)
+    aids = [words(q) for _, q in load_passage_questions(corpus, passages)]
+    aids += [words(q) for _, q in load_sentence_questions(corpus, passages, all_units(passages))]
     aids += [words(q) for q in load_out_of_scope_questions(corpus)]
-    assert len(aids) == 464 + 545
+    assert len(aids) == AID_QUESTIONS
     eval_paths = [*built_in_set_paths(), EVALS_DIR / "dev.yaml", EVALS_DIR / "heldout.yaml"]
     questions = [(item.id, words(q)) for path in eval_paths for item in read_eval_set(path, KNOWN).items
                  for q in (item.question, item.history) if q and q.strip()]
-    assert len(questions) > 350
-    leaks = [(item_id, aid) for item_id, question in questions for aid in aids if alike(question, aid)]
+    assert len(questions) > 550
+    aid_counts, aid_lengths = _letter_counts(aids), np.array([len(a) for a in aids])
+    leaks = []
+    for start in range(0, len(questions), 50):  # 50 questions at a time keeps the arrays small
+        chunk = questions[start : start + 50]
+        shared = np.minimum(_letter_counts([q for _, q in chunk])[:, None, :], aid_counts[None, :, :]).sum(axis=2)
+        lengths = np.array([len(q) for _, q in chunk])[:, None] + aid_lengths[None, :]
+        leaks += [(chunk[i][0], aids[j]) for i, j in np.argwhere(2 * shared >= 0.75 * lengths)
+                  if difflib.SequenceMatcher(None, chunk[i][1], aids[j]).ratio() >= 0.75]
     assert leaks == []
 
 
@@ -174,3 +203,30 @@ def test_schema_doc_lists_every_field():
     for field in EvalItem.model_fields:
         assert f"`{field}`" in schema
     assert yaml.safe_load((EVALS / "template.yaml").read_text(encoding="utf-8"))["items"]
+
+
+def test_split_rule_is_fixed_by_the_id_alone(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    items = "".join(f"  - {{id: s-{n:03}, kind: out_of_scope, question: q{n}}}\n" for n in range(40))
+    path.write_text(f"split: id_hash\nitems:\n{items}", encoding="utf-8")
+    eval_set = read_eval_set(path)
+    splits = [eval_set.split_of(item) for item in eval_set.items]
+    assert splits == [split_of(f"s-{n:03}") for n in range(40)]
+    assert split_of("s-000") == ("dev" if hashlib.sha256(b"s-000").digest()[0] % 2 == 0 else "test")
+    assert 10 < splits.count("dev") < 30
+    path.write_text(f"items:\n{items}", encoding="utf-8")
+    assert read_eval_set(path).split_of(eval_set.items[0]) is None
+
+
+def test_scenario_set_has_what_practitioners_bring():
+    items = read_eval_set(EVALS / "scenarios.yaml", KNOWN).items
+    inside = [i for i in items if i.kind == "in_scope"]
+    assert len(inside) >= 120 and sum(1 for i in items if i.kind == "out_of_scope") >= 30
+    assert sum(1 for i in inside if i.history) >= 20 and sum(1 for i in inside if i.urgent) >= 30
+    assert len({i.role for i in items}) >= 10
+    texts = {p.ref: " ".join(p.text.split()).lower() for p in load_passages(PROJECT_ROOT / "corpus")}
+    for item in inside:
+        assert item.key and item.urgent is not None, item.id
+        for fragment in item.key:  # every key fragment is verbatim in one of the item's expected passages
+            plain = " ".join(fragment.replace("’", "'").split()).lower()
+            assert any(plain in texts[ref].replace("’", "'") for ref in item.expected_refs), (item.id, fragment)

@@ -85,8 +85,9 @@ def test_runner_scores_every_item_with_the_documented_fields(fake_assistant, min
     assert items["weather"].abstained and items["weather"].passed
     assert items["empty"].rejected and items["empty"].passed
     assert items["empty"].rejection == "The question is empty. Type a question about the Information Sharing Duty."
-    assert len(items["consent"].citation_scores) == len(items["consent"].cited_refs) == 5
-    assert len(items["consent"].ranked_refs) == 10 and items["consent"].ranked_refs[:5] == items["consent"].cited_refs
+    # Five retrieved passages, then any passage a rule quotes (the tests, the limits) after them.
+    assert len(items["consent"].citation_scores) == len(items["consent"].cited_refs) >= 5
+    assert len(items["consent"].ranked_refs) == 10 and items["consent"].ranked_refs[:5] == items["consent"].cited_refs[:5]
     metrics = results.sets["mini"].metrics
     assert (metrics.items, metrics.in_scope, metrics.out_of_scope, metrics.invalid_input) == (6, 4, 1, 1)
     assert metrics.grounding.value == 1.0 and metrics.citation_validity.value == 1.0

@@ -87,19 +87,22 @@ def test_build_keeps_only_two_builds(settings: Settings, fake_model):
     assert (settings.paths.index_dir / "current").resolve() == builds[-1]
     meta = json.loads((builds[-1] / "COMPLETE").read_text())
     assert meta["passages"] == 124
-    assert _read_build(Path(builds[-1])).fingerprint.parser_version == "1"
+    assert _read_build(Path(builds[-1])).fingerprint.parser_version == "2"
 
 
 def test_retrieval_aids_are_indexed_and_their_change_rebuilds(settings: Settings, fake_model):
     first = open_index(settings, fake_model, log=_quiet, progress=False)
-    assert first.question_vectors.shape == (464, 512)
+    # passage_questions (464) and scenario_questions (477), then sentence_questions (603) for their passages
+    assert first.question_vectors.shape == (464 + 477 + 603, 512)
     assert sorted(set(first.question_passage.tolist())) == list(range(124))
-    assert first.out_of_scope_vectors.shape == (545, 512)
+    assert first.unit_question_vectors.shape == (603, 512)
+    assert np.array_equal(first.question_vectors[-603:], first.unit_question_vectors)
+    assert first.out_of_scope_vectors.shape == (763, 512)
     aids = settings.paths.corpus_dir / "out_of_scope_questions.yaml"
     aids.write_text(aids.read_text() + '  tea:\n    - "who makes the tea at the team meeting?"\n')
     second = open_index(settings, fake_model, log=_quiet, progress=False)
     assert second.path != first.path
-    assert second.out_of_scope_vectors.shape == (546, 512)
+    assert second.out_of_scope_vectors.shape == (764, 512)
 
 
 class CountingModel(LlamaIndexModel):
@@ -131,6 +134,7 @@ def test_stopped_build_resumes_from_its_saved_chunks(settings: Settings, fake_em
     assert loaded.path == stopped and not (stopped / "partial").exists()
     assert f"Resuming the unfinished build in {stopped} (3 chunks of 200 texts already embedded)…" in messages
     texts = len(loaded.passages) + len(loaded.units) + len(loaded.question_vectors) + len(loaded.out_of_scope_vectors)
+    # (the sentence questions are embedded once: question_vectors holds them after the passage questions)
     assert resumed.chunks + 3 == math.ceil(texts / 200)
     fresh = Settings(paths={"corpus_dir": settings.paths.corpus_dir, "index_dir": settings.paths.index_dir / "fresh"})
     again = open_index(fresh, CountingModel(fake_embedder), log=_quiet, progress=False)

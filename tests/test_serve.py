@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -50,9 +51,18 @@ def _ask(url: str) -> str:
     return Client(url, verbose=False, download_files=False).predict(QUESTION, api_name="/ask")[0]
 
 
-def test_serve_options_reach_the_launcher(monkeypatch, fake_assistant, tmp_path: Path):
+def test_serve_options_reach_the_launcher(monkeypatch, tmp_path: Path):
     launched: dict = {}
-    monkeypatch.setattr("assistant.cli._load", lambda ctx, progress=True: fake_assistant)
+    stopped: list[bool] = []
+
+    class NoWorker:  # stands in for the answering worker process
+        def __init__(self, settings, **options) -> None:
+            self.settings = settings
+
+        def close(self) -> None:
+            stopped.append(True)
+
+    monkeypatch.setattr("assistant.web.worker.RemoteAssistant", NoWorker)
     monkeypatch.setattr("assistant.web.server.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
     port = _free_port()
     result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--feedback-path", str(tmp_path / "f.jsonl")])
@@ -60,6 +70,7 @@ def test_serve_options_reach_the_launcher(monkeypatch, fake_assistant, tmp_path:
     assert (launched["host"], launched["port"], launched["auth"]) == ("127.0.0.1", port, None)
     result = CliRunner().invoke(cli, ["serve", "--port", str(port)], env={"ASSISTANT_AUTH": "ann:pw"})
     assert result.exit_code == 0 and launched["auth"] == ("ann", "pw")
+    assert stopped == [True, True], "the worker is stopped when the page stops"
     result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--auth", "justaname"])
     assert result.exit_code == 8
     assert "Error: The login must look like user:password" in result.output
@@ -71,6 +82,131 @@ def test_unreachable_chroma_server_fails_before_the_model_loads():
     assert result.returncode == 5
     assert f"Error: Cannot reach a Chroma server at 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr and "Loading weights" not in result.stderr
+
+
+def test_a_load_error_in_the_worker_is_one_line_and_its_exit_code(corpus_copy: Path, tmp_path: Path):
+    (corpus_copy / "manifest.yaml").write_text("documents: [\n", encoding="utf-8")
+    result = _run_cli(["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "index"), "serve",
+                       "--port", str(_free_port())])
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        "Opening the index and the query encoder…",
+        f"Error: {corpus_copy / 'manifest.yaml'}:2: malformed YAML (did not find expected node content). Fix the syntax.",
+    ]
+
+
+GRADIO_PATCHES = """
+import sys
+import assistant.web.page
+import gradio.component_meta, gradio.utils
+from assistant.web.gradio_import import _no_stub
+
+print(gradio.component_meta.create_or_modify_pyi is _no_stub)
+with gradio.utils.MatplotlibBackendMananger():  # what Gradio does around every event handler
+    pass
+print("matplotlib" in sys.modules)
+import matplotlib
+matplotlib.use("svg")
+with gradio.utils.MatplotlibBackendMananger():
+    print(matplotlib.get_backend())
+print(matplotlib.get_backend())
+
+import gradio as gr
+from gradio.routes import App
+
+print(gr.Button.click.__doc__.startswith("Triggered when the Button is clicked."))  # filled without Jinja
+
+with gr.Blocks() as demo:
+    gr.Textbox()
+demo.queue()
+print(isinstance(demo.app, App), demo.app.get_blocks() is demo)  # built only when something uses it
+demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
+print(isinstance(demo.app, App), demo.app.get_blocks() is demo)
+demo.close()
+"""
+
+
+def test_gradio_imports_without_its_stub_writer_matplotlib_or_apps_it_throws_away():
+    result = subprocess.run([sys.executable, "-c", GRADIO_PATCHES, str(_free_port())], capture_output=True, text=True,
+                            timeout=120, cwd=PROJECT_ROOT, env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
+    assert result.stdout.split()[:9] == ["True", "False", "agg", "svg", "True", "False", "True", "True", "True"], result.stderr
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The answering worker processes that process `pid` started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid and b"assistant.web.worker" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _exited(pid: int, within: float = 15.0) -> bool:
+    """Whether process `pid` is gone (or a zombie) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.slow
+def test_serve_answers_from_its_worker_which_stops_with_it(serve_process, tmp_path: Path):
+    server = serve_process([], tmp_path / "serve.log").wait_ready()
+    assert QUESTION in _ask(server.url)
+    lines = server.log.read_text().splitlines()
+    assert lines[0] == "Opening the index and the query encoder…"
+    assert re.fullmatch(r"Assistant ready \(\d+\.\d s\)\.", lines[1]), lines
+    assert lines[2] == f"The practitioner page is at {server.url} (Ctrl-C to stop).", lines
+    [worker] = _workers_of(server.process.pid)
+    server.process.kill()  # SIGKILL: the page process runs no clean-up at all
+    server.process.wait()
+    assert _exited(worker), "the answering worker outlived the page process"
+
+
+LAUNCH = """
+import sys
+from pathlib import Path
+from assistant.settings import Settings
+from assistant.web.server import launch
+
+settings = Settings()
+settings.paths.index_dir = Path(sys.argv[1])
+launch(settings, port=int(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_launch_from_settings_starts_and_stops_its_own_worker(real_assistant, tmp_path: Path):
+    port = _free_port()
+    with (tmp_path / "launch.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(real_assistant.settings.paths.index_dir), str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "launch.log").read_text()
+                time.sleep(0.3)
+        assert QUESTION in _ask(f"http://127.0.0.1:{port}/")
+        [worker] = _workers_of(process.pid)
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+        assert _exited(worker, within=5.0), "launch stops the worker it started"
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.slow

@@ -2,18 +2,27 @@
 
 An answer is made only of sentences copied verbatim from the cited passages, each
 followed by its reference. Nothing is paraphrased, so must / should / may stay exactly
-as the guidance wrote them. Below a calibrated confidence it abstains and shows the
-nearest passages instead.
+as the guidance wrote them. It leads with the one sentence that settles the question,
+from the passage that answers the decision asked, then the supporting quotes; a
+share-or-not decision gets the three tests of para 13, and a duty to share comes with its
+limit and the duty to record (corpus/decisions.yaml). Below a calibrated confidence it
+abstains and shows the nearest passages instead, except for a disclosure of harm, which
+is always answered with the urgent notice and the passages on acting without delay.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.corpus.sentences import Unit, modal_verbs
-from assistant.models import MODAL_WORDS, Answer, Citation
+from assistant.answer.decision import DecisionKind, Guide, Quote
+from assistant.answer.scope import out_of_scope_probability, scope_features
+from assistant.corpus.sentences import modal_verbs
+from assistant.errors import CorpusError
+from assistant.models import MODAL_WORDS, Answer, Citation, Lead, QuotedSentence
+from assistant.search.documents import bm25_tokens
 from assistant.search.index import LoadedIndex
 from assistant.search.retrieve import Hit
 from assistant.settings import AnswerSettings
@@ -32,24 +41,78 @@ ABSTAIN_TEXT = (
     "The guidance does not appear to answer this question, so no answer is given. "
     "The nearest passages are listed below in case one of them helps."
 )
-# Phrases that describe a present danger to someone. Deliberately broad: a false alarm
-# costs one extra line, a miss could cost far more.
-URGENT_RE = re.compile(
-    r"\b(immediate(ly)? (danger|risk)|in danger|at risk (right )?now|right now|tonight|this (evening|afternoon)"
-    r"|being (hurt|hit|abused|beaten|attacked)|(going|threaten\w*|plan\w*) to (kill|hurt|harm|attack)"
-    r"|suicid\w*|kill (him|her|them)sel\w*|self[- ]harm\w*|overdos\w*|bleeding|unconscious|weapon|knife"
-    r"|gun|missing (now|since|tonight|today)|ran away (today|tonight)|won'?t go home|scared to go home"
-    r"|afraid to go home|locked (in|out)|abducted|kidnap\w*)\b",
-    re.IGNORECASE,
-)
-# How far behind the best quoted sentence another may score and still be quoted.
-SENTENCE_MARGIN = 0.12
+TESTS_HEADING = "**The tests to apply (para 13):**"
+LIMITS_HEADING = "**Its limit, and the record:**"
+# How far behind the lead another sentence may score and still be quoted in support.
+SENTENCE_MARGIN = 0.3
 # Passages whose sentences may be quoted, counted from the top of the ranking.
 QUOTE_FROM_TOP = 3
+# A quoted sentence that lays a duty to share: it brings its limit and the duty to record.
+DUTY_TO_SHARE_RE = re.compile(
+    r"\bmust (still )?(be )?shar|\bmust share\b|must ensure that the information is disclosed|\bMUST:.*\bShare information",
+    re.IGNORECASE | re.DOTALL,
+)
+# Passages never quoted as the answer: notes and records that only name other documents, and a
+# worked example's story (its principle passages are quotable).
+UNQUOTABLE_KINDS = ("footnote", "ico")
+EXAMPLE_STORY_SUFFIX = "– Scenario"
 
 
-def is_urgent(question: str) -> bool:
-    return bool(URGENT_RE.search(question))
+def sentence_question_match(index: LoadedIndex, vector: np.ndarray) -> np.ndarray:
+    """For every sentence unit, its best cosine with the questions it settles; -1 for a unit without any."""
+    best = np.full(len(index.units), -1.0, dtype=np.float32)
+    if len(index.unit_question_row):
+        np.maximum.at(best, index.unit_question_row, index.unit_question_vectors @ vector)
+    return best
+
+
+def word_overlap(sentences: list[str], words: str) -> np.ndarray:
+    """Share of the (stemmed, stop-word-free) words that each sentence contains."""
+    if not words.strip() or not sentences:
+        return np.zeros(len(sentences))
+    wanted, *units = bm25_tokens([words, *sentences])
+    if not wanted:
+        return np.zeros(len(sentences))
+    target = set(wanted)
+    return np.array([len(target & set(tokens)) / len(target) for tokens in units])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question was read: its words, the vector of the part that asks, the decisions asked, urgency."""
+
+    question: str
+    asking: np.ndarray
+    decisions: tuple[DecisionKind, ...] = ()
+    urgent: bool = False
+    followup_of: str | None = None
+    avoid_lead: str | None = None  # the previous answer's lead: a follow-up must not simply repeat it
+    words: str = ""  # the asking part and the guidance's words for the decisions asked
+
+
+@dataclass(frozen=True)
+class RuleQuotes:
+    """The units the answering rules quote (the three tests, the limits), found once in the index."""
+
+    tests: tuple[int, ...] = ()
+    limits: tuple[int, ...] = ()
+    tests_for: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def locate(cls, guide: Guide, index: LoadedIndex) -> RuleQuotes:
+        position = {p.ref: i for i, p in enumerate(index.passages)}
+
+        def row(quote: Quote) -> int:
+            p = position[quote.ref]
+            for r in range(int(index.unit_bounds[p]), int(index.unit_bounds[p + 1])):
+                if index.units[r].text.startswith(quote.starts):
+                    return r
+            raise CorpusError(
+                f"corpus/decisions.yaml: no sentence of {quote.ref} begins {quote.starts!r}; "
+                "copy the beginning of the sentence from `assistant passages`."
+            )
+
+        return cls(tuple(row(q) for q in guide.tests), tuple(row(q) for q in guide.limits), guide.tests_for)
 
 
 def confidence(hits: list[Hit]) -> float:
@@ -63,29 +126,57 @@ def out_of_scope_similarity(index: LoadedIndex, query: np.ndarray) -> float:
     return float((index.out_of_scope_vectors @ query).max()) if len(index.out_of_scope_vectors) else -1.0
 
 
-def _choose_units(
-    index: LoadedIndex, hits: list[Hit], query: np.ndarray, settings: AnswerSettings
-) -> list[tuple[Unit, int, float]]:
-    """Best sentences from the top passages: (unit, position in citations, score)."""
-    quotable = {h.position: rank for rank, h in enumerate(hits[:QUOTE_FROM_TOP])}
-    bounds = index.unit_bounds
-    rows = np.concatenate([np.arange(bounds[p], bounds[p + 1]) for p in sorted(quotable)])
-    # Sentence match plus a small bonus for passages retrieval ranked higher.
-    bonus = np.array([0.05 * (QUOTE_FROM_TOP - quotable[int(index.unit_passage[r])]) for r in rows])
-    scores = index.unit_vectors[rows] @ query + bonus
-    scored = sorted(
-        ((float(score), int(row), index.units[row]) for score, row in zip(scores, rows, strict=True)),
-        key=lambda item: (-item[0], item[1]),
-    )
-    chosen: list[tuple[Unit, int, float]] = []
-    seen: set[str] = set()
-    for score, _, unit in scored:
-        if len(chosen) >= settings.max_sentences or (chosen and score < chosen[0][2] - SENTENCE_MARGIN):
+def quotable(index: LoadedIndex, row: int) -> bool:
+    """A unit an answer may quote: not a bare lead-in ending in ':', not from a note, record or example story."""
+    unit = index.units[row]
+    passage = index.passages[unit.passage]
+    if passage.kind in UNQUOTABLE_KINDS or passage.ref.endswith(EXAMPLE_STORY_SUFFIX):
+        return False
+    return not unit.text.rstrip().endswith((":", "–"))
+
+
+def _choose_rows(
+    index: LoadedIndex, hits: list[Hit], query: np.ndarray, reading: Reading, settings: AnswerSettings
+) -> list[tuple[int, int]]:
+    """(unit row, rank of its passage among the hits): the lead first, then the supporting quotes."""
+    ranks: dict[int, int] = {}
+    for rank, h in enumerate(hits):
+        if len(ranks) == QUOTE_FROM_TOP:
             break
-        if unit.quoted in seen:
-            continue
-        seen.add(unit.quoted)
-        chosen.append((unit, quotable[unit.passage], score))
+        if any(quotable(index, r) for r in range(int(index.unit_bounds[h.position]), int(index.unit_bounds[h.position + 1]))):
+            ranks[h.position] = rank
+    if not ranks:
+        return []
+    bounds = index.unit_bounds
+    rows = np.array([r for p in ranks for r in range(int(bounds[p]), int(bounds[p + 1])) if quotable(index, r)])
+    vectors = index.unit_vectors[rows]
+    # What the sentence says about the decision asked weighs most; the whole case a little; and a
+    # sentence using the words of the question's asking part, or the guidance's words for the
+    # decision asked, gains.
+    match = settings.asking_weight * (vectors @ reading.asking) + (1 - settings.asking_weight) * (vectors @ query)
+    # A sentence with questions of its own (corpus/sentence_questions.yaml) is matched through them too.
+    asked = sentence_question_match(index, reading.asking)[rows]
+    match = settings.sentence_question_weight * np.where(asked > -1, asked, match) + (
+        1 - settings.sentence_question_weight
+    ) * match
+    match = match + settings.word_weight * word_overlap([index.units[int(r)].quoted for r in rows], reading.words)
+    order = sorted(ranks.values())
+    bonus = np.array([0.05 * (QUOTE_FROM_TOP - order.index(ranks[int(index.unit_passage[r])])) for r in rows])
+    scores = match + bonus
+    first = min(ranks, key=ranks.__getitem__)
+    in_first = [i for i, r in enumerate(rows) if int(index.unit_passage[r]) == first]
+    fresh = [i for i in in_first if index.units[int(rows[i])].quoted != reading.avoid_lead] or in_first
+    lead = max(fresh, key=lambda i: (scores[i], -rows[i]))
+    chosen = [(int(rows[lead]), ranks[first])]
+    seen = {index.units[int(rows[lead])].quoted}
+    # Support: the best remaining sentences of the top passages, while they score near the lead; a
+    # sentence printed twice (the Main points repeat paras 5, 7 and 9) is quoted once.
+    for i in sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i])):
+        if len(chosen) >= settings.max_sentences or scores[i] < scores[lead] - SENTENCE_MARGIN:
+            break
+        if index.units[int(rows[i])].quoted not in seen:
+            seen.add(index.units[int(rows[i])].quoted)
+            chosen.append((int(rows[i]), ranks[int(index.unit_passage[rows[i]])]))
     return chosen
 
 
@@ -93,47 +184,84 @@ def _modals(text: str) -> list[str]:
     return [m for m in modal_verbs(text) if m.split()[0] in MODAL_WORDS]
 
 
+def _rule_rows(chosen: list[int], reading: Reading, rules: RuleQuotes, index: LoadedIndex) -> tuple[list[int], list[int]]:
+    """The three tests for a share-or-not decision, and the limits beside a quoted duty to share (not already quoted)."""
+    tests = list(rules.tests) if reading.decisions and reading.decisions[0].name in rules.tests_for else []
+    duty = any(DUTY_TO_SHARE_RE.search(index.units[r].quoted) for r in chosen)
+    limits = list(rules.limits) if duty else []
+    taken = set(chosen)
+    tests = [r for r in tests if r not in taken]
+    return tests, [r for r in limits if r not in taken and r not in tests]
+
+
 def compose(
-    question: str,
+    reading: Reading,
     hits: list[Hit],
     query: np.ndarray,
     index: LoadedIndex,
     settings: AnswerSettings,
     top_k: int,
     corpus_version: str,
+    rules: RuleQuotes | None = None,
 ) -> Answer:
     """Build the Answer for a question from its ranked hits."""
-    urgent = is_urgent(question)
+    rules = rules or RuleQuotes()
     sure = confidence(hits)
     outside = out_of_scope_similarity(index, query)
-    # Nearest neighbour decides: a question closer to one the guidance does not answer than to
-    # any it does is out of scope, and so is one far from everything.
-    abstained = not hits or sure < settings.abstain_below or outside >= sure + settings.scope_margin
-    shown = hits[:top_k]
-    chosen = [] if abstained else _choose_units(index, hits, query, settings)
+    # Out of scope: far from everything the guidance answers, or so judged by the scope classifier.
+    # A disclosure of harm is always answered: the least it gets is the notice and the passages on
+    # acting without delay.
+    features = scope_features(index, query, reading.asking, bool(reading.decisions))
+    out_of_scope = not hits or sure < settings.abstain_below or (
+        out_of_scope_probability(features, settings) >= settings.scope_threshold
+    )
+    abstained = out_of_scope and not (reading.urgent and hits)
+    chosen = [] if abstained else _choose_rows(index, hits, query, reading, settings)
+    tests, limits = _rule_rows([r for r, _ in chosen], reading, rules, index) if chosen else ([], [])
+    shown = list(hits[:top_k])
+    shown_positions = [h.position for h in shown]
+    hit_of = {h.position: h for h in hits}
+    # A rule's passage not among the top hits is cited after them, still most relevant first.
+    extra = {int(index.unit_passage[row]) for row in tests + limits} - set(shown_positions)
+    shown_positions += sorted(extra, key=lambda p: (-(hit_of[p].score if p in hit_of else 0.0), p))
+    rank_of = {p: rank for rank, p in enumerate(shown_positions)}
     quotes: dict[int, list[str]] = {}
-    for unit, rank, _ in chosen:
-        quotes.setdefault(rank, []).append(unit.quoted)
-    citations = [
-        Citation(
-            doc=h.passage.doc, ref=h.passage.ref, label=h.passage.label, text=h.passage.text,
-            score=round(h.score, 4), heading=h.passage.heading, sentences=quotes.get(rank, []),
-            modals=_modals(" ".join(quotes.get(rank, []))),
-        )
-        for rank, h in enumerate(shown)
-    ]
+    for row in [r for r, _ in chosen] + tests + limits:
+        quotes.setdefault(rank_of[int(index.unit_passage[row])], []).append(index.units[row].quoted)
+    citations = []
+    for rank, position in enumerate(shown_positions):
+        p = index.passages[position]
+        score = hit_of[position].score if position in hit_of else 0.0
+        citations.append(Citation(
+            doc=p.doc, ref=p.ref, label=p.label, text=p.text, score=round(score, 4), heading=p.heading,
+            sentences=quotes.get(rank, []), modals=_modals(" ".join(quotes.get(rank, []))),
+        ))
+
+    def line(row: int) -> str:
+        return f"> {index.units[row].quoted} ({index.passages[int(index.unit_passage[row])].ref})\n"
+
     lines: list[str] = []
-    if urgent:
+    if reading.urgent:
         lines += [f"> {URGENT_NOTICE}", ""]
     if abstained:
         lines += [ABSTAIN_TEXT, ""]
     else:
-        lines += [f"> {unit.quoted} ({shown[rank].passage.ref})\n" for unit, rank, _ in chosen]
+        lines += [line(row) for row, _ in chosen]
+        if tests:
+            lines += [TESTS_HEADING, ""] + [line(row) for row in tests]
+        if limits:
+            lines += [LIMITS_HEADING, ""] + [line(row) for row in limits]
     heading = "**Nearest passages:**" if abstained else "**Sources:**"
     lines += [heading] + [f"- {c.ref}: {c.label} — {c.heading}" for c in citations if abstained or c.sentences]
     lines += ["", f"_{NOTICE}_", f"_Corpus: {corpus_version}_"]
+    def quoted(row: int, part: str) -> QuotedSentence:
+        return QuotedSentence(ref=index.passages[int(index.unit_passage[row])].ref, sentence=index.units[row].quoted, part=part)
+
+    parts = [quoted(row, "lead" if n == 0 else "support") for n, (row, _) in enumerate(chosen)]
+    parts += [quoted(row, "test") for row in tests] + [quoted(row, "limit") for row in limits]
+    lead = Lead(ref=parts[0].ref, sentence=parts[0].sentence) if parts else None
     return Answer(
-        question=question, answer="\n".join(lines), abstained=abstained, urgent=urgent, citations=citations,
-        corpus_version=corpus_version, notice=NOTICE, confidence=round(sure, 4),
-        out_of_scope_similarity=round(outside, 4),
+        question=reading.question, answer="\n".join(lines), abstained=abstained, urgent=reading.urgent,
+        citations=citations, corpus_version=corpus_version, notice=NOTICE, confidence=round(sure, 4),
+        out_of_scope_similarity=round(outside, 4), quotes=parts, lead=lead, followup_of=reading.followup_of,
     )

@@ -16,7 +16,7 @@ from assistant.corpus.sentences import modal_verbs
 from assistant.errors import CorpusError
 from assistant.models import Passage
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: every sentence of a list item keeps its stem
 RUNNING_HEADER = "DRAFT FOR CONSULTATION"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 SUPERSCRIPT_RE = re.compile(r"(?<=\S)([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")

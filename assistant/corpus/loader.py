@@ -15,6 +15,8 @@ from assistant.corpus.guidance import parse_guidance, parse_statute_extract
 from assistant.corpus.manifest import (
     OUT_OF_SCOPE_QUESTIONS,
     PASSAGE_QUESTIONS,
+    SCENARIO_QUESTIONS,
+    SENTENCE_QUESTIONS,
     DocumentEntry,
     IcoRecord,
     load_manifest,
@@ -22,7 +24,7 @@ from assistant.corpus.manifest import (
     read_text,
     validate_list,
 )
-from assistant.corpus.sentences import modal_verbs
+from assistant.corpus.sentences import Unit, modal_verbs
 from assistant.errors import CorpusError
 from assistant.models import Passage
 
@@ -117,35 +119,74 @@ def _link_ico_records(passages: list[Passage]) -> None:
 
 
 def load_passage_questions(corpus_dir: Path, passages: list[Passage]) -> list[tuple[int, str]]:
-    """(passage position, question) pairs from corpus/passage_questions.yaml; none when the file is absent.
+    """(passage position, question) pairs from corpus/passage_questions.yaml and corpus/scenario_questions.yaml
+    (questions worded like the guidance, then cases in practitioners' words); none from an absent file.
 
-    These practitioner-style questions only help retrieval find a passage: they are
-    embedded beside it and never quoted. A passage a user adds needs none.
+    These questions only help retrieval find a passage: they are embedded beside it and
+    never quoted. A passage a user adds needs none.
     """
-    path = corpus_dir / PASSAGE_QUESTIONS
+    position = {(p.doc, p.ref): i for i, p in enumerate(passages)}
+    pairs: list[tuple[int, str]] = []
+    for name in (PASSAGE_QUESTIONS, SCENARIO_QUESTIONS):
+        path = corpus_dir / name
+        if not path.is_file():
+            continue
+        data, _ = load_yaml(path)
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, dict):
+            raise CorpusError("expected a top-level 'documents:' mapping of doc id → ref → questions.", str(path), 1)
+        for doc, refs in documents.items():
+            for ref, questions in (refs or {}).items():
+                if (doc, ref) not in position:
+                    raise CorpusError(
+                        f"'{doc}' › '{ref}' is not a passage of the corpus; check it with `assistant passages`.", str(path)
+                    )
+                if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+                    raise CorpusError(f"'{doc}' › '{ref}' must hold a list of non-empty questions.", str(path))
+                pairs.extend((position[(doc, ref)], q.strip()) for q in questions)
+    return pairs
+
+
+def load_sentence_questions(corpus_dir: Path, passages: list[Passage], units: list[Unit]) -> list[tuple[int, str]]:
+    """(unit row, question) pairs from corpus/sentence_questions.yaml: questions one sentence or list item
+    settles, used to choose the sentence an answer leads with; none when the file is absent."""
+    path = corpus_dir / SENTENCE_QUESTIONS
     if not path.is_file():
         return []
     data, _ = load_yaml(path)
     documents = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(documents, dict):
-        raise CorpusError("expected a top-level 'documents:' mapping of doc id → ref → questions.", str(path), 1)
+        raise CorpusError("expected a top-level 'documents:' mapping of doc id → ref → sentences.", str(path), 1)
     position = {(p.doc, p.ref): i for i, p in enumerate(passages)}
+    rows_of: dict[int, list[int]] = {}
+    for row, unit in enumerate(units):
+        rows_of.setdefault(unit.passage, []).append(row)
     pairs: list[tuple[int, str]] = []
     for doc, refs in documents.items():
-        for ref, questions in (refs or {}).items():
+        for ref, sentences in (refs or {}).items():
             if (doc, ref) not in position:
                 raise CorpusError(
                     f"'{doc}' › '{ref}' is not a passage of the corpus; check it with `assistant passages`.", str(path)
                 )
-            if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
-                raise CorpusError(f"'{doc}' › '{ref}' must hold a list of non-empty questions.", str(path))
-            pairs.extend((position[(doc, ref)], q.strip()) for q in questions)
+            for entry in sentences if isinstance(sentences, list) else [None]:
+                if not isinstance(entry, dict) or not isinstance(entry.get("starts"), str) or not isinstance(
+                    entry.get("questions"), list
+                ):
+                    raise CorpusError(f"'{doc}' › '{ref}': each sentence needs 'starts' and a 'questions' list.", str(path))
+                starts = entry["starts"]
+                rows = [r for r in rows_of.get(position[(doc, ref)], []) if units[r].text.startswith(starts)]
+                if len(rows) != 1:
+                    raise CorpusError(
+                        f"'{doc}' › '{ref}': {len(rows)} sentences begin {starts!r}; copy more of the sentence's "
+                        "first words from `assistant passages` so that exactly one matches.", str(path),
+                    )
+                pairs.extend((rows[0], str(q).strip()) for q in entry["questions"] if str(q).strip())
     return pairs
 
 
 def load_out_of_scope_questions(corpus_dir: Path) -> list[str]:
     """Questions the guidance does not answer (corpus/out_of_scope_questions.yaml), grouped by topic
-    in the file; a question nearer to these than to any passage's questions is out of scope."""
+    in the file; they help decide whether a question is in scope (assistant/answer/scope.py)."""
     path = corpus_dir / OUT_OF_SCOPE_QUESTIONS
     if not path.is_file():
         return []

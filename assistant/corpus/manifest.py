@@ -21,7 +21,11 @@ MAX_DOCUMENT_BYTES = 5_000_000
 # libyaml's loader when PyYAML has it (the wheels do): ten times faster, and start-up reads several YAML files.
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PASSAGE_QUESTIONS = "passage_questions.yaml"
+SCENARIO_QUESTIONS = "scenario_questions.yaml"
+SENTENCE_QUESTIONS = "sentence_questions.yaml"
 OUT_OF_SCOPE_QUESTIONS = "out_of_scope_questions.yaml"
+# Retrieval and scope aids beside the documents: embedded at build, never quoted (README, "Retrieval").
+AID_FILES = (PASSAGE_QUESTIONS, SCENARIO_QUESTIONS, SENTENCE_QUESTIONS, OUT_OF_SCOPE_QUESTIONS)
 
 
 class Layout(BaseModel):
@@ -157,7 +161,7 @@ def corpus_hash(corpus_dir: Path) -> str:
     for doc in manifest.documents:
         digest.update(doc.file.encode())
         digest.update((corpus_dir / doc.file).read_bytes())
-    for aid in (PASSAGE_QUESTIONS, OUT_OF_SCOPE_QUESTIONS):
+    for aid in AID_FILES:
         if (corpus_dir / aid).is_file():
             digest.update(aid.encode())
             digest.update((corpus_dir / aid).read_bytes())

@@ -1,7 +1,7 @@
 """Split passages into quotable units: whole sentences and list items, verbatim.
 
-A list item keeps the sentence that introduces its list (the stem ending in ':') so a
-quoted bullet still reads as what it is, e.g. "… organisations and practitioners MUST:"
+Each sentence of a list item keeps the sentence that introduces its list (the stem ending
+in ':') so a quoted bullet still reads as what it is, e.g. "… organisations and practitioners MUST:"
 followed by "Share information where …".
 """
 
@@ -42,9 +42,8 @@ def passage_units(index: int, passage: Passage) -> list[Unit]:
         if not line:
             continue
         if line.startswith("- "):
-            first, *rest = split_sentences(line[2:]) or [""]
-            units.append(Unit(index, first, stem))
-            units.extend(Unit(index, s) for s in rest)
+            # Every sentence of a list item keeps the stem: "… SHOULD: … Record the decision" still says who must.
+            units.extend(Unit(index, s, stem) for s in split_sentences(line[2:]) or [""])
         elif raw.startswith("  ") and units:
             # a bullet's body printed under its bold title: one unit with that title
             last = units.pop()

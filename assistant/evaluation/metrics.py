@@ -48,6 +48,8 @@ class ItemResult(BaseModel):
     chapter: str | None
     question: str = ""
     history: str | None = None
+    role: str | None = None
+    split: str | None = Field(default=None, description="dev or test, for a set with a split rule; else None.")
     expected_refs: list[str]
     excluded_refs: list[str] = Field(default_factory=list, description="Left out of retrieval (worked-example leakage).")
     cited_refs: list[str] = Field(description="The answer's citations, most relevant first.")
@@ -70,6 +72,8 @@ class ItemResult(BaseModel):
     modal_faithful: int = 0
     key_points: list[str] = Field(default_factory=list)
     key_points_found: list[str] = Field(default_factory=list)
+    key: list[str] = Field(default_factory=list, description="Verbatim fragments of the sentence(s) that settle the item.")
+    key_quoted: bool | None = Field(default=None, description="The answer quotes one of the key fragments (None: no key).")
     forbidden: list[str] = Field(default_factory=list)
     forbidden_hits: list[str] = Field(default_factory=list)
     decision_expected: str | None = None
@@ -147,6 +151,20 @@ def source_unit(quote: str, passage: Passage) -> str:
     return best.quoted
 
 
+def plain_words(text: str) -> str:
+    """Lower case, typographic quotes and dashes made plain, list markers and spacing folded: for fragment matching."""
+    table = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+    return flat(text).translate(table).lower()
+
+
+def key_quoted(key: Sequence[str], quotes: Sequence[Quote]) -> bool | None:
+    """Whether one quoted sentence contains one of the key fragments; None when the item has no key."""
+    if not key:
+        return None
+    said = [plain_words(q.text) for q in quotes]
+    return any(plain_words(fragment) in sentence for fragment in key for sentence in said)
+
+
 def pattern_hits(patterns: Iterable[str], text: str) -> list[str]:
     return [p for p in patterns if re.search(p, text, re.IGNORECASE)]
 
@@ -176,6 +194,7 @@ def classify_failure(result: ItemResult) -> str | None:
         and result.grounded_sentences == result.sentences
         and result.modal_faithful == result.modal_sentences
         and len(result.key_points_found) == len(result.key_points)
+        and result.key_quoted is not False
         and result.decision_expected in (None, result.decision_found)
     )
     return None if content_ok else "content miss"
@@ -207,9 +226,13 @@ class SetMetrics(BaseModel):
     grounding: Estimate
     modal_fidelity: Estimate
     key_point_recall: Estimate
+    key_quoted: Estimate
+    followup_key_quoted: Estimate
     forbidden_claims: Estimate
     decision_accuracy: Estimate
     urgent_accuracy: Estimate
+    urgent_recall: Estimate
+    urgent_false_alarms: Estimate
     oos_abstention: Estimate
     false_abstention: Estimate
     invalid_input_refusal: Estimate
@@ -288,12 +311,18 @@ def set_metrics(results: Sequence[ItemResult]) -> SetMetrics:
         modal_fidelity=_over(results, lambda r: r.modal_sentences > 0, lambda r: r.modal_faithful, lambda r: r.modal_sentences),
         key_point_recall=_over(results, lambda r: bool(r.key_points), lambda r: len(r.key_points_found),
                                lambda r: len(r.key_points)),
+        key_quoted=_over(results, lambda r: r.key_quoted is not None, lambda r: float(bool(r.key_quoted))),
+        followup_key_quoted=_over(results, lambda r: r.key_quoted is not None and r.history is not None,
+                                  lambda r: float(bool(r.key_quoted))),
         forbidden_claims=_over(results, lambda r: bool(r.forbidden) and not r.rejected,
                                lambda r: float(bool(r.forbidden_hits))),
         decision_accuracy=_over(results, lambda r: r.decision_expected is not None,
                                 lambda r: float(r.decision_found == r.decision_expected)),
         urgent_accuracy=_over(results, lambda r: r.urgent_expected is not None and not r.rejected,
                               lambda r: float(r.urgent == r.urgent_expected)),
+        urgent_recall=_over(results, lambda r: r.urgent_expected is True and not r.rejected, lambda r: float(r.urgent)),
+        urgent_false_alarms=_over(results, lambda r: r.urgent_expected is False and not r.rejected,
+                                  lambda r: float(r.urgent)),
         oos_abstention=_over(results, lambda r: r.kind == "out_of_scope", lambda r: float(r.abstained or r.rejected)),
         false_abstention=_over(results, is_in, lambda r: float(r.abstained or r.rejected)),
         invalid_input_refusal=_over(results, lambda r: r.kind == "invalid_input", lambda r: float(r.rejected)),

@@ -7,7 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 
 from assistant.evaluation import plots as eval_plots
-from assistant.evaluation.metrics import Estimate, figure
+from assistant.evaluation.metrics import Estimate, SetMetrics, figure
 from assistant.evaluation.results import RunResults, results_csv, results_json
 
 # (field, label, what it measures). The order is the report's and the UI's.
@@ -23,9 +23,13 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("grounding", "grounding", "answer sentences found verbatim in the passage they cite"),
     ("modal_fidelity", "modal fidelity", "answer sentences keeping the must / should / may of their source"),
     ("key_point_recall", "key-point recall", "key-point patterns the quoted sentences match"),
+    ("key_quoted", "key quoted", "items whose answer quotes one of the verbatim fragments that settle it"),
+    ("followup_key_quoted", "follow-ups: key quoted", "follow-up items whose answer quotes one of their key fragments"),
     ("forbidden_claims", "forbidden claims", "items whose answer matches a forbidden pattern (lower is better)"),
     ("decision_accuracy", "decision accuracy", "scenarios whose answer supports the expected decision"),
     ("urgent_accuracy", "urgent notice", "items showing (or not) the urgent notice as expected"),
+    ("urgent_recall", "urgent notice on disclosures", "items that need the urgent notice and show it"),
+    ("urgent_false_alarms", "urgent false alarms", "items that must not show the urgent notice but do (lower is better)"),
     ("oos_abstention", "out-of-scope abstention", "out-of-scope items the assistant abstains on"),
     ("false_abstention", "false abstention", "in-scope items it abstains on or refuses (lower is better)"),
     ("invalid_input_refusal", "invalid input refused", "invalid inputs refused with a clear message"),
@@ -91,13 +95,11 @@ Figures are deterministic; brackets give 95 % bootstrap intervals (items resampl
 {% endif %}
 
 <h2>Headline figures</h2>
-<table><tr><th>metric</th>{% for name in r.sets %}<th>{{ name }}</th>{% endfor %}<th>all sets</th></tr>
+<table><tr><th>metric</th>{% for name, _ in columns %}<th>{{ name }}</th>{% endfor %}</tr>
 {% for key, label, what in metrics %}<tr><td title="{{ what }}">{{ label }}<br><span class="muted">{{ what }}</span></td>
-{% for name, s in r.sets.items() %}<td class="num">{{ fmt(metric(s.metrics, key)) }}</td>{% endfor %}
-<td class="num">{{ fmt(metric(r.overall, key)) }}</td></tr>{% endfor %}
-<tr><td>failure classes</td>{% for name, s in r.sets.items() %}<td class="num">{% for k, v in s.metrics.failure_classes.items()
- if v %}{{ k }}: {{ v }}<br>{% endfor %}</td>{% endfor %}<td class="num">{% for k, v in r.overall.failure_classes.items()
- if v %}{{ k }}: {{ v }}<br>{% endfor %}</td></tr></table>
+{% for _, m in columns %}<td class="num">{{ fmt(metric(m, key)) }}</td>{% endfor %}</tr>{% endfor %}
+<tr><td>failure classes</td>{% for _, m in columns %}<td class="num">{% for k, v in m.failure_classes.items()
+ if v %}{{ k }}: {{ v }}<br>{% endfor %}</td>{% endfor %}</tr></table>
 
 {% if r.baselines %}<h2>Baselines on the same in-scope items</h2>
 <ul class="muted">{% for name, b in r.baselines.items() %}<li><b>{{ labels.get(name, name) }}</b>: {{ b.description }}</li>
@@ -127,7 +129,8 @@ Figures are deterministic; brackets give 95 % bootstrap intervals (items resampl
 <table class="items"><tr><th>set / id</th><th>kind</th><th>question</th><th>expected refs</th><th>cited refs</th><th>rank</th>
 <th>result</th><th>answer</th></tr>
 {% for i in r.items %}<tr class="{{ 'pass' if i.passed else 'fail' }}"><td>{{ i.set }}<br><b>{{ i.id }}</b></td>
-<td>{{ i.kind }}{% if i.chapter %}<br>ch. {{ i.chapter }}{% endif %}</td>
+<td>{{ i.kind }}{% if i.chapter %}<br>ch. {{ i.chapter }}{% endif %}{% if i.role %}<br>{{ i.role }}{% endif %}
+{% if i.split %}<br><span class="muted">{{ i.split }} split</span>{% endif %}</td>
 <td>{% if i.history %}<span class="muted">after: {{ i.history }}</span><br>{% endif %}{{ i.question|truncate(400) }}
 {% if i.excluded_refs %}<br><span class="muted">example passages left out: {{ i.excluded_refs|length }}</span>{% endif %}</td>
 <td>{{ i.expected_refs|join(', ') }}</td>
@@ -137,7 +140,8 @@ Figures are deterministic; brackets give 95 % bootstrap intervals (items resampl
 <td class="num">{{ i.first_hit_rank or '–' }}{% for b, rank in i.baseline_hit_rank.items() %}<br>
 <span class="muted">{{ labels.get(b, b) }}: {{ rank or '–' }}</span>{% endfor %}</td>
 <td>{{ 'passed' if i.passed else i.failure_class }}{% if i.key_points %}<br><span class="muted">key points
-{{ i.key_points_found|length }}/{{ i.key_points|length }}</span>{% endif %}{% if i.decision_expected %}<br>
+{{ i.key_points_found|length }}/{{ i.key_points|length }}</span>{% endif %}{% if i.key_quoted is not none %}<br>
+<span class="muted">key {{ 'quoted' if i.key_quoted else 'not quoted' }}</span>{% endif %}{% if i.decision_expected %}<br>
 <span class="muted">decision: {{ i.decision_found or 'none' }} (expected {{ i.decision_expected }})</span>{% endif %}
 {% if i.forbidden_hits %}<br><b>forbidden: {{ i.forbidden_hits|join(', ') }}</b>{% endif %}</td>
 <td>{% if i.rejected %}refused: {{ i.rejection }}{% else %}<details><summary>{{ 'abstained' if i.abstained else
@@ -156,8 +160,11 @@ def render_html(results: RunResults) -> str:
         "chapters": eval_plots.per_chapter(results),
         "outcomes": eval_plots.outcomes_per_set(results),
     }
+    columns = [(name, summary.metrics) for name, summary in results.sets.items()]
+    columns += [(f"{name} [{split}]", m) for name, splits in results.splits.items() for split, m in splits.items()]
     return env.from_string(TEMPLATE).render(
-        r=results, metrics=METRICS, retrieval=RETRIEVAL_METRICS, labels=eval_plots.BASELINE_LABELS, plots=plots,
+        r=results, columns=[*columns, ("all sets", results.overall)],
+        metrics=METRICS, retrieval=RETRIEVAL_METRICS, labels=eval_plots.BASELINE_LABELS, plots=plots,
         chapters=[(name, results.chapters[name]) for name in eval_plots.reading_order(results.chapters)],
     )
 
@@ -176,21 +183,25 @@ def _value(est: Estimate) -> str:
     return "n/a" if est.value is None else f"{est.value:.3f}"
 
 
+def metric_lines(label: str, m: SetMetrics) -> list[str]:
+    """Two plain-text lines for one group of items: the dev-set line (hit@k, MRR, abstention), then every other figure."""
+    hit = {k: _value(v) for k, v in m.hit_at.items()}
+    head = (f"{label}: n={m.in_scope}+{m.out_of_scope} hit@1={hit['1']} hit@3={hit['3']} hit@5={hit['5']} "
+            f"mrr={_value(m.mrr)} oos_abstention={_value(m.oos_abstention)} false_abstention={_value(m.false_abstention)}")
+    others = [(key, figure(m, key)) for key, _, _ in METRICS if key not in
+              {"hit@1", "hit@3", "hit@5", "mrr", "oos_abstention", "false_abstention"}]
+    failures = ", ".join(f"{k} {v}" for k, v in m.failure_classes.items() if v) or "none"
+    return [head, "  " + " ".join(f"{key}={_value(est)}" for key, est in others if est.value is not None)
+            + f" | failures: {failures}"]
+
+
 def summary_lines(results: RunResults) -> list[str]:
-    """Plain-text figures: per set, the dev-set line (hit@k, MRR, abstention) then every other figure that applies."""
+    """Plain-text figures: per set (and per split of a set that has one), then the baselines and any comparison."""
     lines = []
-    for summary in results.sets.values():
-        m = summary.metrics
-        hit = {k: _value(v) for k, v in m.hit_at.items()}
-        lines.append(
-            f"{summary.source}: n={m.in_scope}+{m.out_of_scope} hit@1={hit['1']} hit@3={hit['3']} hit@5={hit['5']} "
-            f"mrr={_value(m.mrr)} oos_abstention={_value(m.oos_abstention)} false_abstention={_value(m.false_abstention)}"
-        )
-        others = [(key, figure(m, key)) for key, _, _ in METRICS if key not in
-                  {"hit@1", "hit@3", "hit@5", "mrr", "oos_abstention", "false_abstention"}]
-        failures = ", ".join(f"{k} {v}" for k, v in m.failure_classes.items() if v) or "none"
-        lines.append("  " + " ".join(f"{key}={_value(est)}" for key, est in others if est.value is not None)
-                     + f" | failures: {failures}")
+    for name, summary in results.sets.items():
+        lines += metric_lines(summary.source, summary.metrics)
+        for split, metrics in results.splits.get(name, {}).items():
+            lines += metric_lines(f"{summary.source} [{split} split]", metrics)
     if results.baselines:
         o = results.overall
         lines.append(f"retrieval, all sets ({o.in_scope} in-scope items): this assistant hit@1={_value(o.hit_at['1'])} "

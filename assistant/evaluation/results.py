@@ -18,9 +18,9 @@ from assistant.spreadsheet import csv_text
 
 RESULTS_FORMAT = "isd-eval-results/1"
 CSV_COLUMNS = (
-    "set", "id", "kind", "chapter", "question", "history", "expected_refs", "excluded_refs", "cited_refs",
+    "set", "id", "split", "role", "kind", "chapter", "question", "history", "expected_refs", "excluded_refs", "cited_refs",
     "quoted_refs", "first_hit_rank", "abstained", "rejected", "confidence", "citation_precision", "citation_recall",
-    "sentences", "grounded_sentences", "key_points_found", "key_points", "forbidden_hits", "decision_expected",
+    "sentences", "grounded_sentences", "key_points_found", "key_points", "key_quoted", "forbidden_hits", "decision_expected",
     "decision_found", "passed", "failure_class",
 )
 
@@ -81,6 +81,9 @@ class RunResults(BaseModel):
     corpus_version: str
     settings: dict[str, Any]
     sets: dict[str, SetSummary]
+    splits: dict[str, dict[str, SetMetrics]] = Field(
+        default_factory=dict, description="Per set with a split rule: its dev and test figures."
+    )
     chapters: dict[str, SetMetrics]
     overall: SetMetrics
     baselines: dict[str, BaselineSummary]

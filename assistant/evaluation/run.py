@@ -27,6 +27,7 @@ from assistant.evaluation.metrics import (
     grouped,
     infer_decision,
     is_grounded,
+    key_quoted,
     modal_profile,
     ndcg,
     pattern_hits,
@@ -98,6 +99,7 @@ def score_item(
     corpus: Mapping[str, Passage] | None = None,
     excluded: Sequence[str] = (),
     rejection: str = "",
+    split: str | None = None,
 ) -> ItemResult:
     """Score one answer (None when the question was refused with `rejection`).
 
@@ -119,6 +121,7 @@ def score_item(
     gold = set(item.expected_refs)
     result = ItemResult(
         id=item.id, set=set_name, kind=item.kind, chapter=item.chapter, question=item.question, history=item.history,
+        role=item.role, split=split,
         expected_refs=item.expected_refs, excluded_refs=list(excluded), cited_refs=cited,
         citation_scores=[round(c.score, 4) for c in citations], quoted_refs=quoted_refs, ranked_refs=list(ranked),
         abstained=bool(answer and answer.abstained), rejected=answer is None, rejection=rejection,
@@ -131,12 +134,21 @@ def score_item(
         sentences=len(quotes), grounded_sentences=grounded,
         modal_sentences=len(modal_pairs), modal_faithful=sum(said == source for said, source in modal_pairs),
         key_points=item.key_points, key_points_found=pattern_hits(item.key_points, quoted_text),
+        key=item.key, key_quoted=key_quoted(item.key, quotes) if item.kind == "in_scope" else None,
         forbidden=item.forbidden, forbidden_hits=pattern_hits(item.forbidden, answer.answer) if answer else [],
-        decision_expected=item.decision, decision_found=infer_decision(quoted_text) if answer else None,
+        decision_expected=item.decision, decision_found=infer_decision(answer_text_for_decision(answer, quoted_text))
+        if answer else None,
         urgent_expected=item.urgent, answer=answer.answer if answer else "",
     )
     failure = classify_failure(result)
     return result.model_copy(update={"failure_class": failure, "passed": failure is None})
+
+
+def answer_text_for_decision(answer: Answer, quoted_text: str) -> str:
+    """The sentences the decision is read from: the lead and its support. The tests of para 13 and the
+    limits quoted by rule beside a duty (detriment, record) are there whatever the decision is."""
+    own = [q.sentence for q in answer.quotes if q.part in ("lead", "support")]
+    return " ".join(own) if answer.quotes else quoted_text
 
 
 def run_eval(ask: Callable[[EvalItem], Answer], items: Sequence[EvalItem]) -> list[ItemResult]:
@@ -159,21 +171,23 @@ def _search_text(item: EvalItem) -> str:
     return f"{item.history} {item.question}" if item.history else item.question
 
 
-def evaluate_item(assistant: Assistant, item: EvalItem, set_name: str, corpus: Mapping[str, Passage]) -> ItemResult:
+def evaluate_item(
+    assistant: Assistant, item: EvalItem, set_name: str, corpus: Mapping[str, Passage], split: str | None = None
+) -> ItemResult:
     excluded = excluded_refs(item, corpus)
     placed = item.model_copy(update={"chapter": chapter_of(item, corpus)})
     history = [item.history] if item.history else None
     try:
         answer = assistant.ask(item.question, history, exclude=excluded)
     except QuestionError as exc:
-        return score_item(placed, None, set_name=set_name, corpus=corpus, excluded=excluded, rejection=str(exc))
+        return score_item(placed, None, set_name=set_name, corpus=corpus, excluded=excluded, rejection=str(exc), split=split)
     # The retrieval ranking, deeper than the citations, for nDCG@10 and the recall@k curve;
     # `search` on the joined turns ranks exactly as `ask` does.
     try:
         ranked = [h.passage.ref for h in assistant.search(_search_text(item), k=RANK_DEPTH, exclude=excluded)]
     except QuestionError:  # the joined turns can exceed the length limit that each turn alone meets
         ranked = [c.ref for c in answer.citations]
-    return score_item(placed, answer, set_name=set_name, ranked=ranked, corpus=corpus, excluded=excluded)
+    return score_item(placed, answer, set_name=set_name, ranked=ranked, corpus=corpus, excluded=excluded, split=split)
 
 
 def _run_baselines(
@@ -230,7 +244,7 @@ def run_sets(
     for eval_set in sets:
         set_clock = time.perf_counter()
         for item in eval_set.items:
-            results.append(evaluate_item(assistant, item, eval_set.name, corpus))
+            results.append(evaluate_item(assistant, item, eval_set.name, corpus, eval_set.split_of(item)))
             tick(eval_set.name)
         seconds[eval_set.name] = round(time.perf_counter() - set_clock, 3)
     baseline_clock = time.perf_counter()
@@ -244,6 +258,10 @@ def run_sets(
         sets={
             s.name: SetSummary(source=s.source, title=s.title, metrics=set_metrics([r for r in results if r.set == s.name]))
             for s in sorted(sets, key=lambda s: s.name)
+        },
+        splits={
+            s.name: grouped([r for r in results if r.set == s.name], lambda r: r.split or "")
+            for s in sorted(sets, key=lambda s: s.name) if s.split
         },
         chapters=grouped(results, lambda r: r.chapter or f"({r.kind.replace('_', ' ')})"),
         overall=set_metrics(results),

@@ -7,6 +7,7 @@ spreadsheet shows it) and the field, and says how to fix it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Collection, Iterable
@@ -27,8 +28,17 @@ DECISIONS: tuple[str, ...] = ("share", "share_with_mitigation", "withhold_specif
 SET_SUFFIXES = (".yaml", ".yml", ".csv")
 MAX_SET_BYTES = 1_000_000
 EVALS_DIR = PROJECT_ROOT / "evals"
-BUILT_IN_SETS = ("worked_examples", "practitioner", "out_of_scope", "adversarial")
+BUILT_IN_SETS = ("worked_examples", "practitioner", "scenarios", "out_of_scope", "adversarial")
 CSV_LIST_SEPARATOR = ";"
+SPLIT_RULES = ("id_hash",)
+
+
+def split_of(item_id: str) -> str:
+    """The fixed dev/test rule (`split: id_hash`): the first byte of the id's SHA-256, even → dev, odd → test.
+
+    It depends on the id alone, so adding items never moves an existing one between splits.
+    """
+    return "dev" if hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2 == 0 else "test"
 
 
 def _canonical(value: Any) -> Any:
@@ -52,6 +62,10 @@ class EvalItem(BaseModel):
     )
     decision: Decision | None = Field(default=None, description="The decision a good answer supports.")
     key_points: list[str] = Field(default_factory=list, description="Regular expressions a good answer's quotes match.")
+    key: list[str] = Field(
+        default_factory=list, description="Verbatim fragments of the sentence(s) that settle the question; quoting one is enough."
+    )
+    role: str | None = Field(default=None, description="Who asks: teacher, GP, health visitor, police officer…")
     forbidden: list[str] = Field(default_factory=list, description="Regular expressions no answer may match.")
     urgent: bool | None = Field(default=None, description="Whether the urgent notice must (true) or must not (false) show.")
     notes: str | None = Field(default=None, description="Free text for trainers; not used in scoring.")
@@ -98,7 +112,11 @@ class EvalSet(BaseModel):
     name: str = Field(description="The file name without its extension; names the set in reports.")
     source: str = Field(description="Where it came from: the path as given, or the uploaded file's name.")
     title: str = ""
+    split: Literal["id_hash"] | None = Field(default=None, description="How items divide into dev and test (split_of).")
     items: list[EvalItem]
+
+    def split_of(self, item: EvalItem) -> str | None:
+        return split_of(item.id) if self.split else None
 
 
 class _SetFile(BaseModel):
@@ -107,6 +125,7 @@ class _SetFile(BaseModel):
     version: int = 1
     title: str = ""
     description: str = ""
+    split: Literal["id_hash"] | None = None
     items: list[Any]
 
 
@@ -158,7 +177,7 @@ def _read_text(path: Path, source: str) -> str:
         raise EvalSetError("not UTF-8 text. In a spreadsheet, save as 'CSV UTF-8'.", source, line) from None
 
 
-def _yaml_items(text: str, source: str) -> tuple[str, list[EvalItem]]:
+def _yaml_items(text: str, source: str) -> tuple[_SetFile, list[EvalItem]]:
     try:
         data, root = yaml.load(text, Loader=SAFE_LOADER), yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
@@ -170,7 +189,8 @@ def _yaml_items(text: str, source: str) -> tuple[str, list[EvalItem]]:
     except ValidationError as exc:
         field, message = _field_message(exc.errors()[0])
         raise EvalSetError(
-            f"the file needs a top-level 'items:' list (and may have version, title, description); '{field}' {message}.",
+            f"the file needs a top-level 'items:' list (and may have version, title, description, split); "
+            f"'{field}' {message}.",
             source, 1,
         ) from None
     items = []
@@ -184,7 +204,7 @@ def _yaml_items(text: str, source: str) -> tuple[str, list[EvalItem]]:
             raise EvalSetError(f"item {index + 1}{ident}, field '{field}': {message}.", source, line) from None
         items[-1]._origin = f"item {index + 1} (id '{items[-1].id}')"
         items[-1]._line = _node_line(root, index, None)
-    return parsed.title, items
+    return parsed, items
 
 
 def _split_list(cell: str) -> list[str]:
@@ -193,7 +213,7 @@ def _split_list(cell: str) -> list[str]:
 
 def _csv_value(field: str, cell: str) -> Any:
     cell = cell.strip()
-    if field in ("expected_refs", "key_points", "forbidden"):
+    if field in ("expected_refs", "key_points", "forbidden", "key"):
         return _split_list(cell)
     if field == "urgent":
         words = {"yes": True, "true": True, "y": True, "no": False, "false": False, "n": False, "": None}
@@ -274,7 +294,7 @@ def read_eval_set(
     """Load and validate a set. `name` replaces the path in messages (e.g. an uploaded file's own name)."""
     source = name or _display_path(path)
     text = _read_text(path, source)
-    title, items = ("", _csv_items(text, source)) if path.suffix.lower() == ".csv" else _yaml_items(text, source)
+    header, items = (_SetFile(items=[]), _csv_items(text, source)) if path.suffix.lower() == ".csv" else _yaml_items(text, source)
     if not items:
         raise EvalSetError("the set has no items; add at least one (see evals/template.yaml).", source)
     seen: set[str] = set()
@@ -284,7 +304,7 @@ def read_eval_set(
                 f"{item._origin}, field 'id': '{item.id}' is used twice; ids must be unique within a set.", source, item._line
             )
         seen.add(item.id)
-    eval_set = EvalSet(name=Path(source).stem, source=source, title=title, items=items)
+    eval_set = EvalSet(name=Path(source).stem, source=source, title=header.title, split=header.split, items=items)
     if known_refs is not None:
         check_refs(eval_set, known_refs, stale_ok)
     return eval_set

@@ -32,7 +32,12 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant.corpus.guidance import PARSER_VERSION
-from assistant.corpus.loader import load_out_of_scope_questions, load_passage_questions, load_passages
+from assistant.corpus.loader import (
+    load_out_of_scope_questions,
+    load_passage_questions,
+    load_passages,
+    load_sentence_questions,
+)
 from assistant.corpus.manifest import corpus_hash
 from assistant.corpus.sentences import Unit, all_units
 from assistant.errors import IndexError_
@@ -47,9 +52,9 @@ if TYPE_CHECKING:
 
     from assistant.search.model import EmbeddingModel
 
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "6"
 BUILD_FILES = ("passages.json", "units.json", "units.npy", "passages.npy", "questions.npy", "question_passage.npy",
-               "out_of_scope.npy")
+               "out_of_scope.npy", "unit_questions.npy", "unit_question_row.npy")
 EMBED_CHUNK = 2048  # texts embedded and saved at a time; a stopped build resumes at the first missing chunk
 Log = Callable[[str], None]
 
@@ -78,6 +83,8 @@ class LoadedIndex:
     question_vectors: np.ndarray  # practitioner-style questions (corpus/passage_questions.yaml), never quoted
     question_passage: np.ndarray  # for each of those questions, the position of its passage
     out_of_scope_vectors: np.ndarray  # questions the guidance does not answer (corpus/out_of_scope_questions.yaml)
+    unit_question_vectors: np.ndarray  # questions one sentence settles (corpus/sentence_questions.yaml), never quoted
+    unit_question_row: np.ndarray  # for each of those questions, the row of its sentence unit
 
     @cached_property
     def unit_passage(self) -> np.ndarray:
@@ -130,13 +137,15 @@ def build_index(
         passages = load_passages(settings.paths.corpus_dir)
         questions = load_passage_questions(settings.paths.corpus_dir, passages)
         out_of_scope = load_out_of_scope_questions(settings.paths.corpus_dir)
+        units = all_units(passages)
+        unit_questions = load_sentence_questions(settings.paths.corpus_dir, passages, units)
         build = _resumable_build(index_dir, fingerprint, log)
         if build is None:
             build = index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
             build.mkdir(parents=True)
             (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
             log(f"Building the index in {build} ({len(passages)} passages)…")
-        _write_build(build, passages, questions, out_of_scope, model, log, progress)
+        _write_build(build, passages, questions, out_of_scope, unit_questions, model, log, progress)
         _swap_current(index_dir, build)
         _remove_old_builds(index_dir, keep=build)
         log("Index ready.")
@@ -206,6 +215,7 @@ def _write_build(
     passages: list[Passage],
     questions: list[tuple[int, str]],
     out_of_scope: list[str],
+    unit_questions: list[tuple[int, str]],
     model: EmbeddingModel,
     log: Log,
     progress: bool,
@@ -214,10 +224,11 @@ def _write_build(
 
     units = all_units(passages)
     documents = [passage_document(p) for p in passages]
-    groups = [documents, [u.quoted for u in units], [q for _, q in questions], out_of_scope]
+    # A list item is embedded without its stem: items of one list share it, and it would drown what each says.
+    groups = [documents, [u.text for u in units], [q for _, q in questions], out_of_scope, [q for _, q in unit_questions]]
     vectors = _embed_resumably(build, [t for group in groups for t in group], model, progress)
     ends = np.cumsum([len(group) for group in groups])
-    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors = (
+    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors, unit_question_vectors = (
         vectors[start:end].reshape(end - start, vectors.shape[1]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
     )
 
@@ -233,9 +244,13 @@ def _write_build(
     (build / "units.json").write_text(json.dumps([[u.passage, u.text, u.stem] for u in units], ensure_ascii=False))
     np.save(build / "units.npy", unit_vectors)
     np.save(build / "passages.npy", passage_vectors)
-    np.save(build / "questions.npy", question_vectors)
-    np.save(build / "question_passage.npy", np.array([i for i, _ in questions], dtype=np.int64))
+    # A question one sentence settles is also a question its passage answers (embedded once, stored twice).
+    np.save(build / "questions.npy", np.concatenate([question_vectors, unit_question_vectors]))
+    passages_asked = [i for i, _ in questions] + [units[row].passage for row, _ in unit_questions]
+    np.save(build / "question_passage.npy", np.array(passages_asked, dtype=np.int64))
     np.save(build / "out_of_scope.npy", out_of_scope_vectors)
+    np.save(build / "unit_questions.npy", unit_question_vectors)
+    np.save(build / "unit_question_row.npy", np.array([row for row, _ in unit_questions], dtype=np.int64))
     shutil.rmtree(build / "partial", ignore_errors=True)
     manifest = {name: sha256_file(build / name) for name in BUILD_FILES}
     complete = build / "COMPLETE"
@@ -285,6 +300,8 @@ def _read_build(build: Path) -> LoadedIndex:
         question_vectors = np.load(build / "questions.npy")
         question_passage = np.load(build / "question_passage.npy")
         out_of_scope_vectors = np.load(build / "out_of_scope.npy")
+        unit_question_vectors = np.load(build / "unit_questions.npy")
+        unit_question_row = np.load(build / "unit_question_row.npy")
         fingerprint = Fingerprint.model_validate_json((build / "fingerprint.json").read_text())
         bm25 = bm25s.BM25.load(str(build / "bm25"))
         collection = chroma_client(build / "chroma").get_collection(COLLECTION)
@@ -297,7 +314,7 @@ def _read_build(build: Path) -> LoadedIndex:
         raise CorruptIndex(f"Chroma holds {count} vectors for {len(passages)} passages")
     return LoadedIndex(
         build, fingerprint, passages, units, unit_vectors, passage_vectors, bm25, collection, question_vectors,
-        question_passage, out_of_scope_vectors,
+        question_passage, out_of_scope_vectors, unit_question_vectors, unit_question_row,
     )
 
 

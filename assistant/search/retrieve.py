@@ -10,6 +10,7 @@ on the dev set (README, "Retrieval").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,8 +123,11 @@ class HybridRetriever:
         best = float(scores.max())
         return (scores / best if best > 0 else scores), best
 
-    def hits(self, text: str, embedding: list[float], exclude: frozenset[str] = frozenset()) -> list[Hit]:
-        """Candidate passages, best first. `text` should already be expanded."""
+    def hits(
+        self, text: str, embedding: list[float], exclude: frozenset[str] = frozenset(), prior: Mapping[int, float] | None = None
+    ) -> list[Hit]:
+        """Candidate passages, best first. `text` should already be expanded. `prior` adds to the fused
+        score of the passages at those positions (the passages that settle the decision asked)."""
         s = self.settings
         k = min(s.candidates + len(exclude), len(self.index.passages))
         vector = np.asarray(embedding, dtype=np.float32)
@@ -131,7 +135,7 @@ class HybridRetriever:
         sentence = self.sentence(vector)
         question = self.question(vector, sentence)
         lexical, _ = self.lexical(text)
-        candidates = set(from_chroma)
+        candidates = set(from_chroma) | set(prior or {})
         for signal in (sentence, question, lexical):
             candidates |= {int(i) for i in top_positions(signal, k)}
         # Candidates found by BM25 or by a sentence get their exact passage cosine too.
@@ -139,6 +143,8 @@ class HybridRetriever:
             i: from_chroma[i] if i in from_chroma else float(self.index.passage_vectors[i] @ vector) for i in candidates
         }
         fused = self._fuse(candidates, dense, sentence, question, lexical)
+        for i, extra in (prior or {}).items():
+            fused[i] += extra
         passages = self.index.passages
         hits = [
             Hit(i, passages[i], fused[i], dense[i], float(sentence[i]), float(lexical[i]), float(question[i]))

@@ -95,9 +95,24 @@ class Page:
             print(f"ask failed: {type(exc).__name__}", file=sys.stderr, flush=True)
             turn = Turn(_shown(text), error="Something went wrong on the server. Try again, or rephrase the question.")
         turns.append(turn)
+        return self._show(turns)
+
+    def ask_alone(self, turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:
+        """Ask the last question again on its own, replacing its follow-up reading."""
+        turns = list(turns or [])
+        if not turns or turns[-1].answer is None or not turns[-1].answer.followup_of:
+            return self._show(turns)
+        last = turns.pop()
+        try:
+            answer = self.assistant.ask(last.question)
+            turns.append(Turn(answer.question, answer, identifiers=last.identifiers))
+        except AssistantError as exc:
+            turns.append(Turn(last.question, error=str(exc), identifiers=last.identifiers))
+        return self._show(turns)
+
+    def _show(self, turns: list[Turn]) -> tuple[str, str, str, list[Turn], str]:
         latest = next((t.answer for t in reversed(turns) if t.answer is not None), None)
-        record = record_markdown(turns, self.assistant.corpus_version)
-        return conversation_html(turns), sources_html(latest), record, turns, ""
+        return conversation_html(turns), sources_html(latest), record_markdown(turns, self.assistant.corpus_version), turns, ""
 
     def new_conversation(self) -> tuple[str, str, str, list[Turn], str]:
         return conversation_html([]), sources_html(None), "", [], ""
@@ -165,7 +180,9 @@ def _ask_tab(page: Page) -> dict[str, Any]:
             gr.Markdown("**Examples**")
             with gr.Row(elem_id="examples"):
                 c["examples"] = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
-            c["new"] = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+            with gr.Row():
+                c["alone"] = gr.Button("Ask the last question on its own", size="sm", elem_id="ask-alone")
+                c["new"] = gr.Button("New conversation", size="sm", elem_id="new-conversation")
             with gr.Accordion("Was the last answer helpful?", open=False, elem_id="feedback"):
                 c["choice"] = gr.Radio(FEEDBACK_CHOICES, show_label=False, elem_id="feedback-choice")
                 c["comment"] = gr.Textbox(
@@ -219,6 +236,8 @@ def build(assistant: Assistant) -> gr.Blocks:
             button.click(_example(page, text), inputs=[turns], outputs=answer_outputs, api_visibility="private",
                          show_progress="minimal")
         ask["new"].click(page.new_conversation, outputs=answer_outputs, api_visibility="private")
+        ask["alone"].click(page.ask_alone, inputs=[turns], outputs=answer_outputs, api_visibility="private",
+                           show_progress="minimal")
         ask["send"].click(page.feedback, inputs=[ask["choice"], ask["comment"], turns], outputs=[ask["sent"], ask["comment"]],
                           api_name="feedback")
         ask["download"].click(None, inputs=[ask["record"]], js=DOWNLOAD_JS, api_visibility="private")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from assistant.answer.compose import ABSTAIN_TEXT, NOTICE, URGENT_NOTICE
 from assistant.corpus.sentences import modal_verbs
-from assistant.models import Answer, Citation, Passage
+from assistant.models import Answer, Citation, Passage, QuotedSentence
 from assistant.privacy import describe
 
 # The duty level each modal verb signals in statutory guidance.
@@ -159,12 +159,36 @@ def _answer_html(answer: Answer) -> str:
         parts.append(f'<p class="abstain"><strong>No answer.</strong> {esc(ABSTAIN_TEXT)}</p>')
         parts.append(f'<div class="chips">Nearest passages: {nearest}</div>')
         return "".join(parts)
-    for citation in answer.citations:
-        for sentence in citation.sentences:
-            parts.append(
-                f'<blockquote class="quote-line">{esc(sentence)} {duty_badges(sentence)} '
-                f"{chip(citation.ref, citation.label)}</blockquote>"
-            )
+    if answer.followup_of:
+        parts.append(
+            f'<p class="followup">Read as a follow-up to: “{esc(answer.followup_of)}”. '
+            "To ask it on its own, use “Ask the last question on its own” below.</p>"
+        )
+    labels = {c.ref: c.label for c in answer.citations}
+    headings = {"test": "The tests to apply (para 13):", "limit": "Its limit, and the record:"}
+    shown: set[str] = set()
+    # An answer made before quotes were recorded in order still shows its citations' sentences.
+    quotes = answer.quotes or [
+        QuotedSentence(ref=c.ref, sentence=sentence, part="support") for c in answer.citations for sentence in c.sentences
+    ]
+    previous_stem = None
+    for said in quotes:
+        if said.part in headings and said.part not in shown:
+            shown.add(said.part)
+            parts.append(f'<p class="quote-heading">{esc(headings[said.part])}</p>')
+            previous_stem = None
+        kind = "lead" if said.part == "lead" else "quote-line"
+        title = '<span class="lead-label">The guidance says:</span> ' if said.part == "lead" else ""
+        stem, joined, item = said.sentence.partition(" … ")
+        text = said.sentence
+        if joined and said.part != "lead" and stem == previous_stem:
+            # The next item of a list just quoted: its lead-in is not repeated.
+            text, kind = f"… {item}", "quote-line list-item"
+        previous_stem = stem if joined else None
+        parts.append(
+            f'<blockquote class="{kind}">{title}{esc(text)} {duty_badges(said.sentence)} '
+            f"{chip(said.ref, labels.get(said.ref, said.ref))}</blockquote>"
+        )
     cited = " ".join(chip(c.ref, c.label) for c in answer.citations if c.sentences)
     parts.append(f'<div class="chips">Sources: {cited}</div>')
     return "".join(parts)
@@ -281,11 +305,13 @@ def record_markdown(turns: Sequence[Turn], corpus_version: str, now: datetime | 
             lines += [ABSTAIN_TEXT, "", "Nearest passages: " + ", ".join(c.ref for c in answer.citations)]
             continue
         cited = [c for c in answer.citations if c.sentences]
-        for citation in cited:
-            for sentence in citation.sentences:
-                levels = ", ".join(f"{m}: {level}" for m, level in duty_tags(sentence))
-                lines.append(f"> {sentence} ({citation.ref}{'; ' + levels if levels else ''})")
-                lines.append("")
+        if answer.followup_of:
+            lines += [f"Read as a follow-up to: {answer.followup_of}", ""]
+        said = [(q.sentence, q.ref) for q in answer.quotes] or [(s, c.ref) for c in cited for s in c.sentences]
+        for sentence, ref in said:
+            levels = ", ".join(f"{m}: {level}" for m, level in duty_tags(sentence))
+            lines.append(f"> {sentence} ({ref}{'; ' + levels if levels else ''})")
+            lines.append("")
         lines += ["### Cited text (verbatim)"]
         for citation in cited:
             lines += ["", f"**{citation.ref}** ({citation.label}; {citation.heading})", "", citation.text]

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ServeError
-from assistant.settings import ServeSettings
+from assistant.settings import ServeSettings, Settings
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.api import Assistant
+    from assistant.web.worker import RemoteAssistant
 
 # Gradio routes the page never needs: run history, monitoring, MCP, the live editor, the URL proxy
 # and screen recording. They answer 404.
@@ -173,13 +174,26 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
-    """Serve the page until interrupted."""
+def launch(
+    assistant: Assistant | RemoteAssistant | Settings, host: str = "127.0.0.1", port: int = 7860,
+    auth: tuple[str, str] | None = None,
+) -> None:
+    """Serve the page until interrupted.
+
+    `assistant` is an `Assistant` (answering in this process), a `RemoteAssistant` started before
+    this call, or `Settings` to start one here. A worker loads while Gradio is imported below, and
+    the page waits for it only when it needs the passages.
+    """
+    if isinstance(assistant, Settings):
+        from assistant.web.worker import RemoteAssistant
+
+        with RemoteAssistant(assistant) as remote:
+            return launch(remote, host, port, auth)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     from assistant.web.page import build
 
-    demo = build(assistant)
+    demo = build(assistant)  # type: ignore[arg-type]  (a RemoteAssistant offers what the page uses)
     print(f"The practitioner page is at http://{host}:{port}/ (Ctrl-C to stop).", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         start(demo, host, port, auth, sessions=assistant.settings.serve.sessions)
     finally:

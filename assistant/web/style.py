@@ -15,6 +15,12 @@ CSS = """
 .reply { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; }
 .reply.error { border-color: #d4351c; }
 .quote-line { margin: 0 0 8px 0; padding: 2px 0 2px 10px; border-left: 3px solid #b1b4b6; }
+.lead { margin: 0 0 10px 0; padding: 6px 10px; border-left: 5px solid #1d70b8; background: #f3f2f1; color: #0b0c0c;
+  font-size: 1.05rem; }
+.lead-label { display: block; font-size: 0.8rem; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; }
+.quote-heading { margin: 10px 0 4px 0; font-weight: 700; }
+.list-item { margin-left: 18px; }
+.followup { margin: 0 0 8px 0; font-size: 0.9rem; color: #505a5f; }
 .urgent { background: #d4351c; color: #fff; padding: 10px 12px; border-radius: 6px; margin-bottom: 10px; }
 .urgent strong { color: #fff; }
 .privacy { background: #fff7bf; color: #0b0c0c; border-left: 6px solid #ffdd00; padding: 8px 12px; margin: 6px 0; }
