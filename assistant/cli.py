@@ -284,7 +284,7 @@ def serve(
         from assistant.search.chroma import chroma_server_client
 
         chroma_server_client(serving.chroma_host, serving.chroma_port)
-    from assistant.web.worker import RemoteAssistant
+    from assistant.web.remote import RemoteAssistant
 
     started = time.monotonic()
     click.echo("Opening the index and the query encoder…", err=True)

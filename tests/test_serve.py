@@ -62,7 +62,7 @@ def test_serve_options_reach_the_launcher(monkeypatch, tmp_path: Path):
         def close(self) -> None:
             stopped.append(True)
 
-    monkeypatch.setattr("assistant.web.worker.RemoteAssistant", NoWorker)
+    monkeypatch.setattr("assistant.web.remote.RemoteAssistant", NoWorker)
     monkeypatch.setattr("assistant.web.server.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
     port = _free_port()
     result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--feedback-path", str(tmp_path / "f.jsonl")])

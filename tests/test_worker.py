@@ -20,7 +20,8 @@ import pytest
 
 from assistant.errors import CorpusError, QuestionError, ServeError
 from assistant.settings import PROJECT_ROOT
-from assistant.web.worker import RemoteAssistant, RemoteFailure, portable, public_methods
+from assistant.web.remote import RemoteAssistant
+from assistant.web.worker import RemoteFailure, portable, public_methods
 
 QUESTIONS = [
     "Do I need the parent's consent before I share?",
@@ -177,7 +178,7 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from assistant.settings import Settings
-from assistant.web.worker import RemoteAssistant
+from assistant.web.remote import RemoteAssistant
 
 settings = Settings()
 settings.paths.index_dir = Path(sys.argv[1])

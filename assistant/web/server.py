@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.api import Assistant
-    from assistant.web.worker import RemoteAssistant
+    from assistant.web.remote import RemoteAssistant
 
 # Gradio routes the page never needs: run history, monitoring, MCP, the live editor, the URL proxy
 # and screen recording. They answer 404.
@@ -185,7 +185,7 @@ def launch(
     the page waits for it only when it needs the passages.
     """
     if isinstance(assistant, Settings):
-        from assistant.web.worker import RemoteAssistant
+        from assistant.web.remote import RemoteAssistant
 
         with RemoteAssistant(assistant) as remote:
             return launch(remote, host, port, auth)
