@@ -85,10 +85,8 @@ class Assistant:
     def search(self, query: str | bytes, k: int | None = None, exclude: Sequence[str] = ()) -> list[Hit]:
         """Ranked passages with their scores."""
         question = clean_question(query, self.settings.answer.max_question_chars)
-        text = self.retriever.expand(question)
-        vector = self.embed(text)
-        prior = self.decision_prior(read_decisions(question, self.guide.kinds), is_urgent(question))
-        return self.retriever.hits(text, vector.tolist(), frozenset(exclude), prior)[: k or self.settings.retrieval.top_k]
+        hits, _ = self._hits(question, question, is_urgent(question), frozenset(exclude))
+        return hits[: k or self.settings.retrieval.top_k]
 
     def decision_prior(self, asked: Sequence[DecisionKind], urgent: bool = False) -> dict[int, float]:
         """Passage position → score added in retrieval: the passages that settle the decisions asked (most
@@ -104,6 +102,7 @@ class Assistant:
         return prior
 
     def _hits(self, text: str, question: str, urgent: bool, exclude: frozenset[str]) -> tuple[list[Hit], np.ndarray]:
+        """Search `text` (the question, or it joined to the turn before), favouring the decisions `question` asks."""
         expanded = self.retriever.expand(text)
         vector = self.embed(expanded)
         prior = self.decision_prior(read_decisions(question, self.guide.kinds), urgent)

@@ -121,11 +121,6 @@ def confidence(hits: list[Hit]) -> float:
     return max((h.question for h in hits), default=0.0)
 
 
-def out_of_scope_similarity(index: LoadedIndex, query: np.ndarray) -> float:
-    """The question's best cosine with the questions the guidance does not answer; -1 when there are none."""
-    return float((index.out_of_scope_vectors @ query).max()) if len(index.out_of_scope_vectors) else -1.0
-
-
 def quotable(index: LoadedIndex, row: int) -> bool:
     """A unit an answer may quote: not a bare lead-in ending in ':', not from a note, record or example story."""
     unit = index.units[row]
@@ -207,11 +202,11 @@ def compose(
     """Build the Answer for a question from its ranked hits."""
     rules = rules or RuleQuotes()
     sure = confidence(hits)
-    outside = out_of_scope_similarity(index, query)
     # Out of scope: far from everything the guidance answers, or so judged by the scope classifier.
     # A disclosure of harm is always answered: the least it gets is the notice and the passages on
     # acting without delay.
     features = scope_features(index, query, reading.asking, bool(reading.decisions))
+    outside = features[0] + features[2]  # (outside − inside) + inside: the best out-of-scope cosine
     out_of_scope = not hits or sure < settings.abstain_below or (
         out_of_scope_probability(features, settings) >= settings.scope_threshold
     )

@@ -33,9 +33,14 @@ def _nearest(vectors: np.ndarray, query: np.ndarray) -> float:
 
 def scope_features(index: LoadedIndex, query: np.ndarray, asking: np.ndarray, decision_asked: bool) -> list[float]:
     """The classifier's inputs: best cosines with answered (inside) and unanswered (outside) stored questions."""
-    inside, outside = _nearest(index.question_vectors, query), _nearest(index.out_of_scope_vectors, query)
-    asking_inside, asking_outside = _nearest(index.question_vectors, asking), _nearest(index.out_of_scope_vectors, asking)
+    inside, outside = _nearest(index.question_vectors, query), out_of_scope_similarity(index, query)
+    asking_inside, asking_outside = _nearest(index.question_vectors, asking), out_of_scope_similarity(index, asking)
     return [outside - inside, asking_outside - asking_inside, inside, asking_inside, float(decision_asked)]
+
+
+def out_of_scope_similarity(index: LoadedIndex, query: np.ndarray) -> float:
+    """The question's best cosine with the questions the guidance does not answer; -1 when there are none."""
+    return _nearest(index.out_of_scope_vectors, query)
 
 
 def out_of_scope_probability(features: list[float], settings: AnswerSettings) -> float:
