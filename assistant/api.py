@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answer.compose import Reading, RuleQuotes, compose
 from assistant.answer.decision import DecisionKind, asking_part, load_guide, read_decisions
 from assistant.answer.followup import reads_as_followup
-from assistant.answer.urgency import is_urgent
+from assistant.answer.urgency import reads_urgent
 from assistant.corpus.manifest import corpus_version
 from assistant.errors import QuestionError
 from assistant.models import Answer, Passage
@@ -19,6 +20,9 @@ from assistant.search.index import LoadedIndex, Log, open_index, stderr_log
 from assistant.search.model import EmbeddingModel, MiniLM, QueryEncoder, quiet_environment
 from assistant.search.retrieve import Hit, HybridRetriever
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.decide import Answers, DecisionRecord
 
 Turn = str | Answer
 
@@ -85,8 +89,9 @@ class Assistant:
     def search(self, query: str | bytes, k: int | None = None, exclude: Sequence[str] = ()) -> list[Hit]:
         """Ranked passages with their scores."""
         question = clean_question(query, self.settings.answer.max_question_chars)
-        hits, _ = self._hits(question, question, is_urgent(question), frozenset(exclude))
-        return hits[: k or self.settings.retrieval.top_k]
+        expanded, vector = self._embedded(question)
+        urgent = reads_urgent(question, vector, self.index, self.settings.answer)
+        return self._hits(expanded, vector, question, urgent, frozenset(exclude))[: k or self.settings.retrieval.top_k]
 
     def decision_prior(self, asked: Sequence[DecisionKind], urgent: bool = False) -> dict[int, float]:
         """Passage position → score added in retrieval: the passages that settle the decisions asked (most
@@ -101,12 +106,15 @@ class Assistant:
                     prior[self._position[ref]] = max(prior.get(self._position[ref], 0.0), value)
         return prior
 
-    def _hits(self, text: str, question: str, urgent: bool, exclude: frozenset[str]) -> tuple[list[Hit], np.ndarray]:
-        """Search `text` (the question, or it joined to the turn before), favouring the decisions `question` asks."""
+    def _embedded(self, text: str) -> tuple[str, np.ndarray]:
+        """The text widened with the glossary, and its vector."""
         expanded = self.retriever.expand(text)
-        vector = self.embed(expanded)
+        return expanded, self.embed(expanded)
+
+    def _hits(self, expanded: str, vector: np.ndarray, question: str, urgent: bool, exclude: frozenset[str]) -> list[Hit]:
+        """Search `expanded` (the question, or it joined to the turn before), favouring the decisions `question` asks."""
         prior = self.decision_prior(read_decisions(question, self.guide.kinds), urgent)
-        return self.retriever.hits(expanded, vector.tolist(), exclude, prior), vector
+        return self.retriever.hits(expanded, vector.tolist(), exclude, prior)
 
     def ask(self, question: str | bytes, history: Sequence[Turn] | None = None, exclude: Sequence[str] = ()) -> Answer:
         """Answer from the guidance, citing paragraphs; abstain when it does not cover the question.
@@ -118,30 +126,42 @@ class Assistant:
         """
         limit = self.settings.answer.max_question_chars
         text = clean_question(question, limit)
-        previous, previous_lead = None, None
+        earlier: Answer | None = None
         if history and reads_as_followup(text):
             last = history[-1]
             earlier = last if isinstance(last, Answer) else self.ask(clean_question(last, limit), exclude=exclude)
-            previous, previous_lead = earlier.question, earlier.lead.sentence if earlier.lead else None
+        previous = earlier.question if earlier else None
+        expanded, vector = self._embedded(text)
         # A disclosure earlier in the conversation keeps the notice on its follow-ups.
-        urgent = is_urgent(text) or (previous is not None and is_urgent(previous))
+        urgent = reads_urgent(text, vector, self.index, self.settings.answer) or bool(earlier and earlier.urgent)
         excluded = frozenset(exclude)
-        hits, vector = self._hits(text, text, urgent, excluded)
+        hits = self._hits(expanded, vector, text, urgent, excluded)
         if previous is not None:
-            joined, vector = self._hits(f"{previous} {text}", text, urgent, excluded)
-            hits = fuse_rankings(hits, joined)
+            expanded_joined, vector = self._embedded(f"{previous} {text}")
+            hits = fuse_rankings(hits, self._hits(expanded_joined, vector, text, urgent, excluded))
         asking = asking_part(text)
         asking_vector = self.embed(self.retriever.expand(asking)) if asking != text else vector
         asked = read_decisions(text, self.guide.kinds)
         reading = Reading(
             question=text, asking=asking_vector,
             decisions=tuple(asked), urgent=urgent, followup_of=previous,
-            avoid_lead=previous_lead, words=" ".join([asking, *(kind.words for kind in asked[:1])]),
+            avoid_lead=earlier.lead.sentence if earlier and earlier.lead else None,
+            words=" ".join([asking, *(kind.words for kind in asked[:1])]),
         )
         return compose(
             reading, hits, vector, self.index, self.settings.answer, self.settings.retrieval.top_k, self.corpus_version,
             self.rules,
         )
+
+    def decide(self, answers: Answers | Mapping[str, object]) -> DecisionRecord:
+        """Walk the s16LA tests (corpus/decide_steps.yaml) with `answers` to a decision record to file (para 27).
+
+        Needs the passages only, never the model. Raises a DecideError naming every missing,
+        unknown or contradictory answer.
+        """
+        from assistant.decide import Decider
+
+        return Decider.load(self.settings.paths.corpus_dir, self.passages, self.corpus_version).decide(answers)
 
 
 def fuse_rankings(alone: list[Hit], joined: list[Hit]) -> list[Hit]:
@@ -160,3 +180,4 @@ def fuse_rankings(alone: list[Hit], joined: list[Hit]) -> list[Hit]:
         fused.append(replace(base, score=score, question=max(a.question if a else -1.0, j.question if j else -1.0)))
     fused.sort(key=lambda h: (-h.score, h.position))
     return fused
+

@@ -1,4 +1,4 @@
-"""Command line: `assistant index | ask | search | passages | eval | serve`.
+"""Command line: `assistant index | ask | search | passages | eval | serve | clarity | decide`.
 
 Library errors become one clear line on stderr and a non-zero exit code; there is never
 a traceback for an expected problem. Questions are never written to disk or logs.
@@ -356,6 +356,54 @@ def clarity(ctx: click.Context, as_json: bool, report_dir: str | None, other: st
                                                          for c, m in scores.by_category.items()))
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.option("--answers", "answer_files", multiple=True, required=True, metavar="FILE.yaml",
+              help="Answers to the steps (YAML or JSON; see tests/fixtures/decide/). Repeat for a batch.")
+@click.option("--json", "as_json", is_flag=True, help="Print each decision record as JSON, one object per line.")
+@click.option("--out", "out", type=click.Path(), help="Write the record here (.md, or .html for the printable page); "
+              "with several --answers, a folder that gets one FILE.md per answers file.")
+@click.pass_context
+@friendly
+def decide(ctx: click.Context, answer_files: tuple[str, ...], as_json: bool, out: str | None) -> None:
+    """Walk the s16LA tests with the answers in FILE.yaml to a decision record (para 27).
+
+    The outcome (share, share with mitigation, withhold specific details, not under this duty,
+    or unsure: ask) follows from the answers, and the record shows which answers led to it,
+    each test with its rationale and the guidance relied on, verbatim. Personal details in free
+    text are replaced before the record is made. No model or index is needed. Exit code 11:
+    an answers file cannot be used (the message names the file, the step and the field).
+    """
+    from assistant.decide import Decider
+    from assistant.errors import DecideError
+
+    paths = [Path(name) for name in answer_files]
+    target = Path(out) if out else None
+    if target is not None and len(paths) > 1 and target.suffix:
+        raise DecideError("with several --answers files, --out must be a folder (one record per file), "
+                          f"not {target.name}.")
+    decider = Decider.from_corpus(ctx.obj["settings"].paths.corpus_dir)
+    records = [(path, decider.decide_file(path)) for path in paths]  # every file checked before anything is written
+    for _, record in records:
+        if as_json:
+            _emit(record.model_dump(mode="json") | {"outcome_kind": record.outcome.kind, "cited_refs": record.cited_refs})
+        elif target is None:
+            click.echo(record.markdown())
+    if target is None:
+        return
+    if len(paths) > 1 or target.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        written = [(target / f"{path.stem}.md", record.markdown()) for path, record in records]
+    else:
+        record = records[0][1]
+        written = [(target, record.html() if target.suffix.lower() in (".html", ".htm") else record.markdown())]
+    for file, text in written:
+        try:
+            file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DecideError(f"cannot write the record ({exc.strerror}); choose another --out path.", str(file)) from None
+        click.echo(f"Wrote {file}", err=True)
 
 
 def main() -> None:

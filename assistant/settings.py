@@ -78,6 +78,22 @@ class AnswerSettings(BaseModel):
         default=0.1, ge=0.0, description="In choosing the sentences to quote, the weight of the share of the asking "
         "part's words, and the guidance's words for the decision asked, that a sentence contains (scenario dev split)."
     )
+    settle_weight: float = Field(
+        default=0.05, ge=0.0, description="In choosing the lead, the bonus of a sentence that settles the decision "
+        "the question asks (corpus/decisions.yaml `settles`; half for the second decision; scenario dev split)."
+    )
+    urgent_k: int = Field(
+        default=5, ge=1, description="Labelled examples (corpus/urgent_examples.yaml) of each kind the urgency check "
+        "compares a question with: the mean cosine of its k nearest."
+    )
+    urgent_margin: float = Field(
+        default=0.06, description="Urgent without a listed sign of harm when the question is this much nearer the "
+        "labelled disclosures than the ordinary questions (scenario dev split)."
+    )
+    urgent_margin_signs: float = Field(
+        default=-0.15, description="Urgent with a listed sign of harm unless the question is this much nearer the "
+        "ordinary questions than the disclosures (scenario dev split)."
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
 
 

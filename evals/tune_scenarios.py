@@ -20,6 +20,7 @@ from assistant.evaluation.run import evaluate_item
 from assistant.evaluation.sets import read_eval_set
 
 GRID = {
+    "settle_weight": [0.0, 0.05, 0.1, 0.2],
     "decision_weight": [0.0, 0.05, 0.1, 0.15],
     "asking_weight": [0.5, 0.9],
     "sentence_question_weight": [0.0, 0.7],

@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from rapidfuzz import fuzz, process
 
 from assistant.corpus.loader import (
     load_out_of_scope_questions,
     load_passage_questions,
     load_passages,
     load_sentence_questions,
+    load_urgent_examples,
 )
 from assistant.corpus.sentences import all_units
 from assistant.errors import EvalSetError
@@ -34,7 +36,7 @@ EVALS = PROJECT_ROOT / "evals"
 KNOWN = {p.ref for p in load_passages(PROJECT_ROOT / "corpus")}
 # passage_questions + scenario_questions, sentence_questions, out_of_scope_questions (corpus/): a count
 # that changes only when someone edits the aids, so a loader that silently drops questions fails here.
-AID_QUESTIONS = 464 + 477 + 603 + 763
+AID_QUESTIONS = 464 + 477 + 603 + 763 + 319 + 346
 EXAMPLES = (
     "Assessing detriment and suitable mitigation when sharing information",
     "Sharing Information about others connected to a child",
@@ -51,7 +53,7 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 def test_built_in_sets_are_valid_against_the_corpus():
     sets = {p.stem: read_eval_set(p, KNOWN) for p in built_in_set_paths()}
     assert {name: len(s.items) for name, s in sets.items()} == {
-        "worked_examples": 9, "practitioner": 113, "scenarios": 221, "out_of_scope": 20, "adversarial": 21,
+        "worked_examples": 9, "practitioner": 113, "scenarios": 311, "out_of_scope": 20, "adversarial": 21,
     }
     assert sets["practitioner"].source == "evals/practitioner.yaml"  # relative: results do not depend on the checkout
     for template in ("template.yaml", "template.csv"):
@@ -97,15 +99,11 @@ def test_forbidden_patterns_never_match_the_guidance_itself():
                 assert not [t for t in texts if re.search(pattern, t, re.IGNORECASE)], (item.id, pattern)
 
 
-def _letter_counts(texts: list[str]) -> np.ndarray:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 "
-    return np.array([[text.count(ch) for ch in alphabet] for text in texts], dtype=np.int32)
-
-
 def test_eval_questions_are_not_in_the_retrieval_aids():
     """The questions the index is built from must not copy or closely paraphrase an evaluation question
     (that would be leakage): no aid question may be 75 % alike, letter for letter, to any eval question
-    (difflib's ratio). Its upper bound, the shared-letter ratio, is computed for all pairs at once first."""
+    (difflib's ratio). rapidfuzz's ratio (twice the longest common subsequence over the total length) is
+    never below difflib's, so it finds every candidate pair quickly; difflib then judges each."""
     def words(text: str) -> str:
         return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -114,19 +112,15 @@ def test_eval_questions_are_not_in_the_retrieval_aids():
     aids = [words(q) for _, q in load_passage_questions(corpus, passages)]
     aids += [words(q) for _, q in load_sentence_questions(corpus, passages, all_units(passages))]
     aids += [words(q) for q in load_out_of_scope_questions(corpus)]
+    aids += [words(q) for group in load_urgent_examples(corpus) for q in group]  # the urgency check's examples
     assert len(aids) == AID_QUESTIONS
     eval_paths = [*built_in_set_paths(), EVALS_DIR / "dev.yaml", EVALS_DIR / "heldout.yaml"]
     questions = [(item.id, words(q)) for path in eval_paths for item in read_eval_set(path, KNOWN).items
                  for q in (item.question, item.history) if q and q.strip()]
     assert len(questions) > 550
-    aid_counts, aid_lengths = _letter_counts(aids), np.array([len(a) for a in aids])
-    leaks = []
-    for start in range(0, len(questions), 50):  # 50 questions at a time keeps the arrays small
-        chunk = questions[start : start + 50]
-        shared = np.minimum(_letter_counts([q for _, q in chunk])[:, None, :], aid_counts[None, :, :]).sum(axis=2)
-        lengths = np.array([len(q) for _, q in chunk])[:, None] + aid_lengths[None, :]
-        leaks += [(chunk[i][0], aids[j]) for i, j in np.argwhere(2 * shared >= 0.75 * lengths)
-                  if difflib.SequenceMatcher(None, chunk[i][1], aids[j]).ratio() >= 0.75]
+    near = process.cdist([q for _, q in questions], aids, scorer=fuzz.ratio, score_cutoff=75, workers=1)
+    leaks = [(questions[i][0], aids[j]) for i, j in np.argwhere(near > 0)
+             if difflib.SequenceMatcher(None, questions[i][1], aids[j]).ratio() >= 0.75]
     assert leaks == []
 
 

@@ -133,13 +133,16 @@ def test_stopped_build_resumes_from_its_saved_chunks(settings: Settings, fake_em
     loaded = open_index(settings, resumed, log=messages.append, progress=False)
     assert loaded.path == stopped and not (stopped / "partial").exists()
     assert f"Resuming the unfinished build in {stopped} (3 chunks of 200 texts already embedded)…" in messages
-    texts = len(loaded.passages) + len(loaded.units) + len(loaded.question_vectors) + len(loaded.out_of_scope_vectors)
+    texts = len(loaded.passages) + len(loaded.units) + len(loaded.question_vectors) + len(loaded.out_of_scope_vectors) + (
+        len(loaded.urgent_vectors) + len(loaded.ordinary_vectors))
     # (the sentence questions are embedded once: question_vectors holds them after the passage questions)
+    assert (len(loaded.urgent_vectors), len(loaded.ordinary_vectors)) == (319, 346)
     assert resumed.chunks + 3 == math.ceil(texts / 200)
     fresh = Settings(paths={"corpus_dir": settings.paths.corpus_dir, "index_dir": settings.paths.index_dir / "fresh"})
     again = open_index(fresh, CountingModel(fake_embedder), log=_quiet, progress=False)
     assert np.array_equal(again.unit_vectors, loaded.unit_vectors)
     assert np.array_equal(again.out_of_scope_vectors, loaded.out_of_scope_vectors)
+    assert np.array_equal(again.urgent_vectors, loaded.urgent_vectors)
 
 
 def test_unfinished_build_of_another_corpus_is_not_resumed(settings: Settings, fake_embedder, monkeypatch):

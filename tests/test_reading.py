@@ -51,6 +51,14 @@ def test_the_guide_names_real_passages_and_rejects_unknown_refs(tmp_path: Path):
     }
     assert GUIDE.tests_for == {"must_share", "without_consent", "not_share"}
     assert [q.ref for q in GUIDE.limits] == ["para 9", "para 27"]
+    assert [q.ref for q in GUIDE.urgent] == ["Sharing information in emergency or urgent cases"] * 2 + ["para 27"]
+    assert all(kind.settles for kind in GUIDE.kinds)
+    (tmp_path / "decisions.yaml").write_text(
+        "decisions:\n  record:\n    cues: ['record']\n    refs: ['para 27']\n    settles: [{ref: 'para 998', starts: 'x'}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"para 998"):
+        load_guide(tmp_path, known_refs={"para 27"})
     (tmp_path / "decisions.yaml").write_text(
         "decisions:\n  record:\n    cues: ['record']\n    refs: ['para 999']\n", encoding="utf-8"
     )
@@ -145,12 +153,48 @@ def test_a_quoted_duty_to_share_brings_the_detriment_limit_and_the_record(fake_a
     duty = next(r for r, u in enumerate(index.units)
                 if u.text.startswith("Where the information sharing duty applies, organisations must share"))
     reading = Reading(question="q", asking=index.unit_vectors[duty], decisions=(fake_assistant.guide.kind("record"),))
-    tests, limits = _rule_rows([duty], reading, rules, index)
-    assert tests == []  # recording is not a share-or-not decision
+    urgent, tests, limits = _rule_rows([duty], reading, rules, index)
+    assert urgent == [] and tests == []  # not a disclosure; recording is not a share-or-not decision
     assert [index.units[r].text[:40] for r in limits] == [
         "The information sharing duty does not ap", "Record the decision for sharing, or not "]
     asked = Reading(question="q", asking=index.unit_vectors[duty], decisions=(fake_assistant.guide.kind("must_share"),))
-    tests, _ = _rule_rows([duty], asked, rules, index)
+    _, tests, _ = _rule_rows([duty], asked, rules, index)
     assert [index.units[r].text.split(":")[0] for r in tests] == ["Relevance", "May facilitate", "Detriment"]
     plain = next(r for r, u in enumerate(index.units) if u.text.startswith("Trusting relationships are at the heart"))
-    assert _rule_rows([plain], reading, rules, index) == ([], [])
+    assert _rule_rows([plain], reading, rules, index) == ([], [], [])
+
+
+def test_a_disclosure_gets_the_urgent_passages_once_each(fake_assistant):
+    from assistant.answer.compose import URGENT_HEADING, Reading, _rule_rows
+
+    index, rules = fake_assistant.index, fake_assistant.rules
+    act = next(r for r, u in enumerate(index.units) if u.text.startswith("Act promptly and be proactive"))
+    reading = Reading(question="q", asking=index.unit_vectors[act], urgent=True)
+    urgent, tests, limits = _rule_rows([act], reading, rules, index)
+    assert [(index.passages[index.units[r].passage].ref, index.units[r].text[:30]) for r in urgent] == [
+        ("Sharing information in emergency or urgent cases", "Data protection law enables pr"),
+        ("Sharing information in emergency or urgent cases", "In an emergency or urgent case"),
+    ]  # "Act promptly" is already quoted, so it is not quoted twice
+    assert tests == [] and limits == []
+    answer = fake_assistant.ask("a pupil said her dad burns her with cigarettes, who do I tell?")
+    assert answer.urgent and URGENT_HEADING in answer.answer
+    assert [q.part for q in answer.quotes].count("urgent") + sum(
+        q.sentence.startswith(("Data protection law enables", "In an emergency or urgent case", "In line with established"))
+        for q in answer.quotes if q.part in ("lead", "support")) >= 3
+
+
+def test_the_lead_may_come_from_the_sentences_that_settle_the_decision(fake_assistant):
+    from assistant.answer.compose import Reading, _choose_rows, _settling
+
+    index, rules = fake_assistant.index, fake_assistant.rules
+    kind = fake_assistant.guide.kind("how_much")
+    assert kind is not None and len(rules.settles["how_much"]) == len(kind.settles) == 5
+    settle = rules.settles["how_much"][0]
+    assert index.units[settle].text.startswith("The information sharing duty requires the sharing of relevant")
+    reading = Reading(question="q", asking=index.unit_vectors[settle], decisions=(kind,))
+    assert _settling(reading, rules, 0.1)[settle] == 0.1
+    # Hits that hold none of the settling sentences: the lead still comes from them.
+    far = [h for h in fake_assistant.search("What is the Children's Wellbeing and Schools Act?", k=20)
+           if h.passage.ref not in {"para 26", "para 32", "para 11", "para 18"}]
+    rows = _choose_rows(index, far, index.unit_vectors[settle], reading, fake_assistant.settings.answer, rules)
+    assert rows[0] == settle

@@ -13,6 +13,7 @@ is always answered with the urgent notice and the passages on acting without del
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,7 @@ ABSTAIN_TEXT = (
     "The guidance does not appear to answer this question, so no answer is given. "
     "The nearest passages are listed below in case one of them helps."
 )
+URGENT_HEADING = "**Acting on a disclosure or an urgent case:**"
 TESTS_HEADING = "**The tests to apply (para 13):**"
 LIMITS_HEADING = "**Its limit, and the record:**"
 # How far behind the lead another sentence may score and still be quoted in support.
@@ -92,11 +94,14 @@ class Reading:
 
 @dataclass(frozen=True)
 class RuleQuotes:
-    """The units the answering rules quote (the three tests, the limits), found once in the index."""
+    """The units the answering rules quote, found once in the index: the three tests, the limits, what a
+    disclosure always gets, and the sentences that settle each decision."""
 
     tests: tuple[int, ...] = ()
     limits: tuple[int, ...] = ()
     tests_for: frozenset[str] = field(default_factory=frozenset)
+    urgent: tuple[int, ...] = ()
+    settles: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def locate(cls, guide: Guide, index: LoadedIndex) -> RuleQuotes:
@@ -112,7 +117,13 @@ class RuleQuotes:
                 "copy the beginning of the sentence from `assistant passages`."
             )
 
-        return cls(tuple(row(q) for q in guide.tests), tuple(row(q) for q in guide.limits), guide.tests_for)
+        def rows(quotes: tuple[Quote, ...]) -> tuple[int, ...]:
+            return tuple(row(q) for q in quotes)
+
+        return cls(
+            rows(guide.tests), rows(guide.limits), guide.tests_for, rows(guide.urgent),
+            {kind.name: rows(kind.settles) for kind in guide.kinds if kind.settles},
+        )
 
 
 def confidence(hits: list[Hit]) -> float:
@@ -130,10 +141,20 @@ def quotable(index: LoadedIndex, row: int) -> bool:
     return not unit.text.rstrip().endswith((":", "–"))
 
 
+def _settling(reading: Reading, rules: RuleQuotes, weight: float) -> dict[int, float]:
+    """Unit row → bonus for the sentences that settle the decisions asked (the first decision most)."""
+    bonus: dict[int, float] = {}
+    for d, kind in enumerate(reading.decisions[:2]):
+        for row in rules.settles.get(kind.name, ()):
+            bonus[row] = max(bonus.get(row, 0.0), weight * 0.5**d)
+    return bonus
+
+
 def _choose_rows(
-    index: LoadedIndex, hits: list[Hit], query: np.ndarray, reading: Reading, settings: AnswerSettings
-) -> list[tuple[int, int]]:
-    """(unit row, rank of its passage among the hits): the lead first, then the supporting quotes."""
+    index: LoadedIndex, hits: list[Hit], query: np.ndarray, reading: Reading, settings: AnswerSettings,
+    rules: RuleQuotes,
+) -> list[int]:
+    """Unit rows to quote: the lead first, then the supporting quotes."""
     ranks: dict[int, int] = {}
     for rank, h in enumerate(hits):
         if len(ranks) == QUOTE_FROM_TOP:
@@ -143,7 +164,10 @@ def _choose_rows(
     if not ranks:
         return []
     bounds = index.unit_bounds
-    rows = np.array([r for p in ranks for r in range(int(bounds[p]), int(bounds[p + 1])) if quotable(index, r)])
+    settling = _settling(reading, rules, settings.settle_weight)
+    from_top = [r for p in ranks for r in range(int(bounds[p]), int(bounds[p + 1])) if quotable(index, r)]
+    taken = set(from_top)
+    rows = np.array(from_top + [r for r in settling if r not in taken])
     vectors = index.unit_vectors[rows]
     # What the sentence says about the decision asked weighs most; the whole case a little; and a
     # sentence using the words of the question's asking part, or the guidance's words for the
@@ -155,23 +179,28 @@ def _choose_rows(
         1 - settings.sentence_question_weight
     ) * match
     match = match + settings.word_weight * word_overlap([index.units[int(r)].quoted for r in rows], reading.words)
+    # Sentences of the better-ranked passages gain a little, and those that settle the decision asked more.
     order = sorted(ranks.values())
-    bonus = np.array([0.05 * (QUOTE_FROM_TOP - order.index(ranks[int(index.unit_passage[r])])) for r in rows])
-    scores = match + bonus
+    passage_of = [int(index.unit_passage[r]) for r in rows]
+    scores = match + np.array([
+        (0.05 * (QUOTE_FROM_TOP - order.index(ranks[p])) if p in ranks else 0.0) + settling.get(int(r), 0.0)
+        for r, p in zip(rows, passage_of, strict=True)
+    ])
+    # The lead comes from the top passage or from the sentences that settle the decision asked.
     first = min(ranks, key=ranks.__getitem__)
-    in_first = [i for i, r in enumerate(rows) if int(index.unit_passage[r]) == first]
-    fresh = [i for i in in_first if index.units[int(rows[i])].quoted != reading.avoid_lead] or in_first
+    pool = [i for i, r in enumerate(rows) if passage_of[i] == first or int(r) in settling]
+    fresh = [i for i in pool if index.units[int(rows[i])].quoted != reading.avoid_lead] or pool
     lead = max(fresh, key=lambda i: (scores[i], -rows[i]))
-    chosen = [(int(rows[lead]), ranks[first])]
+    chosen = [int(rows[lead])]
     seen = {index.units[int(rows[lead])].quoted}
-    # Support: the best remaining sentences of the top passages, while they score near the lead; a
-    # sentence printed twice (the Main points repeat paras 5, 7 and 9) is quoted once.
+    # Support: the best remaining sentences, while they score near the lead; a sentence printed twice
+    # (the Main points repeat paras 5, 7 and 9) is quoted once.
     for i in sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i])):
         if len(chosen) >= settings.max_sentences or scores[i] < scores[lead] - SENTENCE_MARGIN:
             break
         if index.units[int(rows[i])].quoted not in seen:
             seen.add(index.units[int(rows[i])].quoted)
-            chosen.append((int(rows[i]), ranks[int(index.unit_passage[rows[i]])]))
+            chosen.append(int(rows[i]))
     return chosen
 
 
@@ -179,14 +208,21 @@ def _modals(text: str) -> list[str]:
     return [m for m in modal_verbs(text) if m.split()[0] in MODAL_WORDS]
 
 
-def _rule_rows(chosen: list[int], reading: Reading, rules: RuleQuotes, index: LoadedIndex) -> tuple[list[int], list[int]]:
-    """The three tests for a share-or-not decision, and the limits beside a quoted duty to share (not already quoted)."""
+def _rule_rows(
+    chosen: list[int], reading: Reading, rules: RuleQuotes, index: LoadedIndex
+) -> tuple[list[int], list[int], list[int]]:
+    """Not already quoted: what a disclosure always gets, the three tests for a share-or-not decision,
+    and the limits beside a quoted duty to share."""
+    urgent = list(rules.urgent) if reading.urgent else []
     tests = list(rules.tests) if reading.decisions and reading.decisions[0].name in rules.tests_for else []
-    duty = any(DUTY_TO_SHARE_RE.search(index.units[r].quoted) for r in chosen)
+    duty = any(DUTY_TO_SHARE_RE.search(index.units[r].quoted) for r in chosen + urgent)
     limits = list(rules.limits) if duty else []
     taken = set(chosen)
+    urgent = [r for r in urgent if r not in taken]
+    taken |= set(urgent)
     tests = [r for r in tests if r not in taken]
-    return tests, [r for r in limits if r not in taken and r not in tests]
+    taken |= set(tests)
+    return urgent, tests, [r for r in limits if r not in taken]
 
 
 def compose(
@@ -211,17 +247,18 @@ def compose(
         out_of_scope_probability(features, settings) >= settings.scope_threshold
     )
     abstained = out_of_scope and not (reading.urgent and hits)
-    chosen = [] if abstained else _choose_rows(index, hits, query, reading, settings)
-    tests, limits = _rule_rows([r for r, _ in chosen], reading, rules, index) if chosen else ([], [])
+    chosen = [] if abstained else _choose_rows(index, hits, query, reading, settings, rules)
+    urgent, tests, limits = _rule_rows(chosen, reading, rules, index) if chosen else ([], [], [])
     shown = list(hits[:top_k])
     shown_positions = [h.position for h in shown]
     hit_of = {h.position: h for h in hits}
-    # A rule's passage not among the top hits is cited after them, still most relevant first.
-    extra = {int(index.unit_passage[row]) for row in tests + limits} - set(shown_positions)
+    # A quoted passage not among the top hits (a rule's, or one below a run of unquotable ones) is
+    # cited after them, still most relevant first.
+    extra = {int(index.unit_passage[row]) for row in chosen + urgent + tests + limits} - set(shown_positions)
     shown_positions += sorted(extra, key=lambda p: (-(hit_of[p].score if p in hit_of else 0.0), p))
     rank_of = {p: rank for rank, p in enumerate(shown_positions)}
     quotes: dict[int, list[str]] = {}
-    for row in [r for r, _ in chosen] + tests + limits:
+    for row in chosen + urgent + tests + limits:
         quotes.setdefault(rank_of[int(index.unit_passage[row])], []).append(index.units[row].quoted)
     citations = []
     for rank, position in enumerate(shown_positions):
@@ -241,7 +278,9 @@ def compose(
     if abstained:
         lines += [ABSTAIN_TEXT, ""]
     else:
-        lines += [line(row) for row, _ in chosen]
+        lines += [line(row) for row in chosen]
+        if urgent:
+            lines += [URGENT_HEADING, ""] + [line(row) for row in urgent]
         if tests:
             lines += [TESTS_HEADING, ""] + [line(row) for row in tests]
         if limits:
@@ -252,8 +291,9 @@ def compose(
     def quoted(row: int, part: str) -> QuotedSentence:
         return QuotedSentence(ref=index.passages[int(index.unit_passage[row])].ref, sentence=index.units[row].quoted, part=part)
 
-    parts = [quoted(row, "lead" if n == 0 else "support") for n, (row, _) in enumerate(chosen)]
-    parts += [quoted(row, "test") for row in tests] + [quoted(row, "limit") for row in limits]
+    parts = [quoted(row, "lead" if n == 0 else "support") for n, row in enumerate(chosen)]
+    parts += [quoted(row, "urgent") for row in urgent] + [quoted(row, "test") for row in tests]
+    parts += [quoted(row, "limit") for row in limits]
     lead = Lead(ref=parts[0].ref, sentence=parts[0].sentence) if parts else None
     return Answer(
         question=reading.question, answer="\n".join(lines), abstained=abstained, urgent=reading.urgent,

@@ -38,6 +38,7 @@ class DecisionKind:
     cues: tuple[re.Pattern[str], ...]
     refs: tuple[str, ...]
     words: str = ""  # the guidance's own words for this decision
+    settles: tuple[Quote, ...] = ()  # the sentences that answer it: the lead is chosen among these first
 
     def asked_in(self, text: str) -> bool:
         return any(cue.search(text) for cue in self.cues)
@@ -49,6 +50,7 @@ class Guide:
 
     kinds: tuple[DecisionKind, ...] = ()
     urgent_refs: tuple[str, ...] = ()
+    urgent: tuple[Quote, ...] = ()  # quoted for every disclosure or urgent case, after the notice
     tests_for: frozenset[str] = frozenset()
     tests: tuple[Quote, ...] = ()
     limits: tuple[Quote, ...] = ()
@@ -68,10 +70,12 @@ def _refs(value: Any, where: str, path: Path, known: Collection[str] | None) -> 
     return tuple(value)
 
 
-def _quotes(section: Any, where: str, path: Path, known: Collection[str] | None) -> tuple[Quote, ...]:
-    entries = section.get("quotes") if isinstance(section, dict) else None
+def _quotes(
+    section: Any, where: str, path: Path, known: Collection[str] | None, key: str = "quotes"
+) -> tuple[Quote, ...]:
+    entries = section.get(key) if isinstance(section, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and {"ref", "starts"} <= set(e) for e in entries):
-        raise CorpusError(f"'{where}' needs a 'quotes' list of {{ref, starts}}.", str(path))
+        raise CorpusError(f"'{where}' needs a '{key}' list of {{ref, starts}}.", str(path))
     _refs([str(e["ref"]) for e in entries], f"'{where}'", path, known)
     return tuple(Quote(str(e["ref"]), str(e["starts"])) for e in entries)
 
@@ -94,14 +98,19 @@ def load_guide(corpus_dir: Path, known_refs: Collection[str] | None = None) -> G
         except re.error as exc:
             raise CorpusError(f"decision '{name}': a cue is not a valid regular expression ({exc}).", str(path)) from None
         refs = _refs(entry.get("refs"), f"decision '{name}'", path, known_refs)
-        kinds.append(DecisionKind(str(name), str(entry.get("label", name)), cues, refs, str(entry.get("words", ""))))
+        settles = _quotes(entry, f"decision {name}", path, known_refs, "settles") if "settles" in entry else ()
+        kinds.append(DecisionKind(
+            str(name), str(entry.get("label", name)), cues, refs, str(entry.get("words", "")), settles
+        ))
     tests = data.get("tests")
     tests_for = frozenset(str(n) for n in (tests or {}).get("for", [])) if isinstance(tests, dict) else frozenset()
     if tests_for - set(decisions):
         raise CorpusError(f"'tests: for:' names unknown decisions {sorted(tests_for - set(decisions))}.", str(path))
+    urgent = data.get("urgent") if isinstance(data.get("urgent"), dict) else {}
     return Guide(
         kinds=tuple(kinds),
-        urgent_refs=_refs((data.get("urgent") or {}).get("refs", []), "'urgent'", path, known_refs),
+        urgent_refs=_refs(urgent.get("refs", []), "'urgent'", path, known_refs),
+        urgent=_quotes(urgent, "urgent", path, known_refs) if "quotes" in urgent else (),
         tests_for=tests_for,
         tests=_quotes(tests, "tests", path, known_refs) if tests else (),
         limits=_quotes(data.get("limits"), "limits", path, known_refs) if data.get("limits") else (),

@@ -11,6 +11,13 @@ and danger that safeguarding practice names, not from any evaluation question.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.search.index import LoadedIndex
+    from assistant.settings import AnswerSettings
 
 # Someone close to the child, or the child: who did it, or to whom.
 _PERSON = (
@@ -103,5 +110,30 @@ def urgent_signs(question: str) -> list[str]:
 
 
 def is_urgent(question: str) -> bool:
+    """Signs of harm in the words alone (the whole check when no labelled examples were built)."""
     return bool(urgent_signs(question))
+
+
+def _nearest_mean(vectors: np.ndarray, vector: np.ndarray, k: int) -> float:
+    sims = vectors @ vector
+    return float(np.sort(sims)[-k:].mean())
+
+
+def example_margin(index: LoadedIndex, vector: np.ndarray, k: int) -> float | None:
+    """How much nearer the question is to the questions that disclose harm than to the ordinary ones
+    (corpus/urgent_examples.yaml): the mean cosine of its k nearest of each, subtracted; None without examples."""
+    if not len(index.urgent_vectors) or not len(index.ordinary_vectors):
+        return None
+    k = max(1, min(k, len(index.urgent_vectors), len(index.ordinary_vectors)))
+    return _nearest_mean(index.urgent_vectors, vector, k) - _nearest_mean(index.ordinary_vectors, vector, k)
+
+
+def reads_urgent(question: str, vector: np.ndarray, index: LoadedIndex, settings: AnswerSettings) -> bool:
+    """A disclosure or urgent case: signs of harm in the words that the question's meaning bears out (it is
+    nearer the labelled disclosures than the ordinary questions by `urgent_margin_signs`), or a question
+    so near the disclosures (`urgent_margin`) that it needs no listed sign. Thresholds: scenario dev split."""
+    margin = example_margin(index, vector, settings.urgent_k)
+    if margin is None:
+        return is_urgent(question)
+    return margin >= settings.urgent_margin or (is_urgent(question) and margin >= settings.urgent_margin_signs)
 

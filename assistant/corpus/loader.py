@@ -17,6 +17,7 @@ from assistant.corpus.manifest import (
     PASSAGE_QUESTIONS,
     SCENARIO_QUESTIONS,
     SENTENCE_QUESTIONS,
+    URGENT_EXAMPLES,
     DocumentEntry,
     IcoRecord,
     load_manifest,
@@ -200,3 +201,21 @@ def load_out_of_scope_questions(corpus_dir: Path) -> list[str]:
             raise CorpusError(f"topic '{topic}' must hold a list of non-empty questions.", str(path))
         questions.extend(q.strip() for q in items)
     return questions
+
+
+def load_urgent_examples(corpus_dir: Path) -> tuple[list[str], list[str]]:
+    """Practitioners' questions labelled urgent (a disclosure or sign of harm) or ordinary
+    (corpus/urgent_examples.yaml); the urgency check compares a question with both (assistant/answer/urgency.py)."""
+    path = corpus_dir / URGENT_EXAMPLES
+    if not path.is_file():
+        return [], []
+    data, _ = load_yaml(path)
+    groups: list[list[str]] = []
+    for label in ("urgent", "ordinary"):
+        entries = data.get(label) if isinstance(data, dict) else None
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("text"), str) and e["text"].strip() for e in entries
+        ):
+            raise CorpusError(f"expected a top-level '{label}:' list of {{kind, text}} with non-empty text.", str(path))
+        groups.append([e["text"].strip() for e in entries])
+    return groups[0], groups[1]

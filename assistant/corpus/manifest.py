@@ -24,8 +24,9 @@ PASSAGE_QUESTIONS = "passage_questions.yaml"
 SCENARIO_QUESTIONS = "scenario_questions.yaml"
 SENTENCE_QUESTIONS = "sentence_questions.yaml"
 OUT_OF_SCOPE_QUESTIONS = "out_of_scope_questions.yaml"
-# Retrieval and scope aids beside the documents: embedded at build, never quoted (README, "Retrieval").
-AID_FILES = (PASSAGE_QUESTIONS, SCENARIO_QUESTIONS, SENTENCE_QUESTIONS, OUT_OF_SCOPE_QUESTIONS)
+URGENT_EXAMPLES = "urgent_examples.yaml"
+# Retrieval, scope and urgency aids beside the documents: embedded at build, never quoted (README, "Retrieval").
+AID_FILES = (PASSAGE_QUESTIONS, SCENARIO_QUESTIONS, SENTENCE_QUESTIONS, OUT_OF_SCOPE_QUESTIONS, URGENT_EXAMPLES)
 
 
 class Layout(BaseModel):

@@ -37,6 +37,7 @@ from assistant.corpus.loader import (
     load_passage_questions,
     load_passages,
     load_sentence_questions,
+    load_urgent_examples,
 )
 from assistant.corpus.manifest import corpus_hash
 from assistant.corpus.sentences import Unit, all_units
@@ -52,9 +53,10 @@ if TYPE_CHECKING:
 
     from assistant.search.model import EmbeddingModel
 
-INDEX_FORMAT = "6"
+INDEX_FORMAT = "7"
 BUILD_FILES = ("passages.json", "units.json", "units.npy", "passages.npy", "questions.npy", "question_passage.npy",
-               "out_of_scope.npy", "unit_questions.npy", "unit_question_row.npy")
+               "out_of_scope.npy", "unit_questions.npy", "unit_question_row.npy", "urgent_examples.npy",
+               "ordinary_examples.npy")
 EMBED_CHUNK = 2048  # texts embedded and saved at a time; a stopped build resumes at the first missing chunk
 Log = Callable[[str], None]
 
@@ -85,6 +87,8 @@ class LoadedIndex:
     out_of_scope_vectors: np.ndarray  # questions the guidance does not answer (corpus/out_of_scope_questions.yaml)
     unit_question_vectors: np.ndarray  # questions one sentence settles (corpus/sentence_questions.yaml), never quoted
     unit_question_row: np.ndarray  # for each of those questions, the row of its sentence unit
+    urgent_vectors: np.ndarray  # questions that disclose harm (corpus/urgent_examples.yaml `urgent`)
+    ordinary_vectors: np.ndarray  # ordinary questions, many worded to sound alarming (`ordinary`)
 
     @cached_property
     def unit_passage(self) -> np.ndarray:
@@ -139,13 +143,14 @@ def build_index(
         out_of_scope = load_out_of_scope_questions(settings.paths.corpus_dir)
         units = all_units(passages)
         unit_questions = load_sentence_questions(settings.paths.corpus_dir, passages, units)
+        examples = load_urgent_examples(settings.paths.corpus_dir)
         build = _resumable_build(index_dir, fingerprint, log)
         if build is None:
             build = index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
             build.mkdir(parents=True)
             (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
             log(f"Building the index in {build} ({len(passages)} passages)…")
-        _write_build(build, passages, questions, out_of_scope, unit_questions, model, log, progress)
+        _write_build(build, passages, questions, out_of_scope, unit_questions, examples, model, log, progress)
         _swap_current(index_dir, build)
         _remove_old_builds(index_dir, keep=build)
         log("Index ready.")
@@ -216,6 +221,7 @@ def _write_build(
     questions: list[tuple[int, str]],
     out_of_scope: list[str],
     unit_questions: list[tuple[int, str]],
+    examples: tuple[list[str], list[str]],
     model: EmbeddingModel,
     log: Log,
     progress: bool,
@@ -225,10 +231,13 @@ def _write_build(
     units = all_units(passages)
     documents = [passage_document(p) for p in passages]
     # A list item is embedded without its stem: items of one list share it, and it would drown what each says.
-    groups = [documents, [u.text for u in units], [q for _, q in questions], out_of_scope, [q for _, q in unit_questions]]
+    groups = [
+        documents, [u.text for u in units], [q for _, q in questions], out_of_scope, [q for _, q in unit_questions],
+        *examples,
+    ]
     vectors = _embed_resumably(build, [t for group in groups for t in group], model, progress)
     ends = np.cumsum([len(group) for group in groups])
-    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors, unit_question_vectors = (
+    passage_vectors, unit_vectors, question_vectors, out_of_scope_vectors, unit_question_vectors, urgent, ordinary = (
         vectors[start:end].reshape(end - start, vectors.shape[1]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
     )
 
@@ -251,6 +260,8 @@ def _write_build(
     np.save(build / "out_of_scope.npy", out_of_scope_vectors)
     np.save(build / "unit_questions.npy", unit_question_vectors)
     np.save(build / "unit_question_row.npy", np.array([row for row, _ in unit_questions], dtype=np.int64))
+    np.save(build / "urgent_examples.npy", urgent)
+    np.save(build / "ordinary_examples.npy", ordinary)
     shutil.rmtree(build / "partial", ignore_errors=True)
     manifest = {name: sha256_file(build / name) for name in BUILD_FILES}
     complete = build / "COMPLETE"
@@ -302,6 +313,8 @@ def _read_build(build: Path) -> LoadedIndex:
         out_of_scope_vectors = np.load(build / "out_of_scope.npy")
         unit_question_vectors = np.load(build / "unit_questions.npy")
         unit_question_row = np.load(build / "unit_question_row.npy")
+        urgent_vectors = np.load(build / "urgent_examples.npy")
+        ordinary_vectors = np.load(build / "ordinary_examples.npy")
         fingerprint = Fingerprint.model_validate_json((build / "fingerprint.json").read_text())
         bm25 = bm25s.BM25.load(str(build / "bm25"))
         collection = chroma_client(build / "chroma").get_collection(COLLECTION)
@@ -314,7 +327,8 @@ def _read_build(build: Path) -> LoadedIndex:
         raise CorruptIndex(f"Chroma holds {count} vectors for {len(passages)} passages")
     return LoadedIndex(
         build, fingerprint, passages, units, unit_vectors, passage_vectors, bm25, collection, question_vectors,
-        question_passage, out_of_scope_vectors, unit_question_vectors, unit_question_row,
+        question_passage, out_of_scope_vectors, unit_question_vectors, unit_question_row, urgent_vectors,
+        ordinary_vectors,
     )
 
 

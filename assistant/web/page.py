@@ -27,6 +27,7 @@ from assistant.corpus.manifest import load_manifest
 from assistant.errors import AssistantError, FeedbackError
 from assistant.privacy import identifier_kinds, scrub
 from assistant.web.clarity_tab import render as render_clarity
+from assistant.web.decide_tab import render as render_decide
 from assistant.web.evaluate_tab import render as render_evaluate
 from assistant.web.feedback import append_feedback, make_record
 from assistant.web.render import (
@@ -224,6 +225,8 @@ def build(assistant: Assistant) -> gr.Blocks:
                 ask = _ask_tab(page)
             with gr.Tab("Read the guidance", id="read"):
                 read = _read_tab(page)
+            with gr.Tab("Decide", id="decide"):
+                render_decide(assistant, page.open_clicked, [read["view"], read["status"], tabs, read["search"]])
             with gr.Tab("Evaluate", id="evaluate"):
                 render_evaluate(assistant)
             with gr.Tab("Clarity", id="clarity") as clarity_tab:
