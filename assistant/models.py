@@ -40,7 +40,10 @@ class Citation(BaseModel):
     score: float
     heading: str = ""
     sentences: list[str] = Field(default_factory=list, description="Sentences of this passage quoted in the answer.")
-    modals: list[str] = Field(default_factory=list, description="Modal verbs in the quoted sentences.")
+    modals: list[str] = Field(
+        default_factory=list, description="The quoted sentences' operative modal verbs (a may of possibility, or a "
+        "modal inside a reported question, is left out)."
+    )
 
 
 class Lead(BaseModel):

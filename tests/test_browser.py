@@ -92,6 +92,8 @@ def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, 
     html = last.inner_html()
     assert 'class="urgent"' in html and html.index('class="urgent"') < html.index("chip")
     assert "999" in last.locator(".urgent").inner_text()
+    headings = last.locator(".quote-heading").all_inner_texts()
+    assert headings[0] == "Acting on a disclosure or an urgent case:", headings
     page.screenshot(path=str(artifacts / "ask-urgent.png"), full_page=True)
 
     page.locator("#record-panel").get_by_text("Record of this conversation").click()
@@ -135,7 +137,7 @@ def test_evaluate_tab_runs_the_built_in_sets_and_offers_the_report(ui_server, br
         "() => document.querySelector('#eval-message').innerText.includes('items')", timeout=5 * ANSWER_WAIT_MS
     )
     message = page.inner_text("#eval-message")
-    assert message.startswith("384 items from 5 set(s): pass rate"), message
+    assert message.startswith("474 items from 5 set(s): pass rate"), message
     headline = page.inner_text("#eval-headline")
     for name in ("practitioner", "worked_examples", "scenarios", "out_of_scope", "adversarial", "stock_llamaindex", "bm25"):
         assert name in headline, name
@@ -147,7 +149,7 @@ def test_evaluate_tab_runs_the_built_in_sets_and_offers_the_report(ui_server, br
     with page.expect_download() as download:
         page.click('#eval-report a[download="results.csv"]')
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert rows[0][:5] == ["set", "id", "split", "role", "kind"] and len(rows) == 1 + 384
+    assert rows[0][:5] == ["set", "id", "split", "role", "kind"] and len(rows) == 1 + 474
 
 
 def test_clarity_tab_ranks_filters_and_downloads(ui_server, browser_page, artifacts, real_assistant):

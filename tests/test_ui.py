@@ -60,14 +60,37 @@ def test_duty_levels_follow_the_modal_verb():
     assert duty_tags("Consent is not needed.") == []
 
 
+@pytest.mark.parametrize(
+    ("sentence", "tags"),
+    [  # sentences of the guidance: a tag is the sentence's operative modal
+        ("This led to confusion about whether a specific statutory threshold – such as child protection enquiries "
+         "under section 47 of the Children Act 1989 – must be met before information can be shared.", []),
+        ("Organisations and practitioners to whom the information sharing duty does not apply may find this "
+         "guidance helpful for best practice.", []),
+        ("When deciding what to share …, should apply these tests: … May facilitate: Is the recipient covered by "
+         "the information sharing duty?", [("should", "expected practice")]),
+        ("In an emergency or urgent case, practitioners may not be able to follow the usual processes – "
+         "practitioners should take a proportionate approach.", [("should", "expected practice")]),
+        ("In line with established best practice, organisations and practitioners SHOULD: … Act promptly and be "
+         "proactive; avoid unnecessary delay.", [("should", "expected practice")]),
+        ("Organisations are not required to apply the duty to decisions on whether to share information that "
+         "predates commencement but may choose to do so.", [("may", "permission")]),
+        ("Safeguarding partners may include relevant agencies in these local arrangements.", [("may", "permission")]),
+    ],
+)
+def test_a_duty_tag_is_the_operative_modal(sentence: str, tags: list[tuple[str, str]]):
+    assert duty_tags(sentence) == tags
+
+
 def test_passage_body_marks_quotes_verbatim_with_their_duty_tag():
     body = passage_body(PARA_TEXT, ["They should record why.", "Practitioners must share information. … First item may apply"])
     assert body == (
         '<p><mark class="quote">Practitioners must share information.</mark> '
         '<mark class="quote">They should record why.</mark><span class="duty duty-should" title="should: expected practice">'
         "should · expected practice</span></p>"
-        '<ul><li><mark class="quote">First item may apply</mark><span class="duty duty-must" title="must: duty">'
-        'must · duty</span><span class="duty duty-may" title="may: permission">may · permission</span></li>'
+        # a list item with a modal of its own takes that one, not its stem's
+        '<ul><li><mark class="quote">First item may apply</mark>'
+        '<span class="duty duty-may" title="may: permission">may · permission</span></li>'
         "<li>Second item</li></ul>"
     )
 

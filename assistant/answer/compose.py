@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.answer.decision import DecisionKind, Guide, Quote
 from assistant.answer.scope import out_of_scope_probability, scope_features
-from assistant.corpus.sentences import modal_verbs
+from assistant.corpus.sentences import operative_modals
 from assistant.errors import CorpusError
 from assistant.models import MODAL_WORDS, Answer, Citation, Lead, QuotedSentence
 from assistant.search.documents import bm25_tokens
@@ -204,8 +204,10 @@ def _choose_rows(
     return chosen
 
 
-def _modals(text: str) -> list[str]:
-    return [m for m in modal_verbs(text) if m.split()[0] in MODAL_WORDS]
+def _modals(sentences: list[str]) -> list[str]:
+    """The operative modals of the quoted sentences, each once, in order."""
+    found = dict.fromkeys(m for sentence in sentences for m in operative_modals(sentence) if m.split()[0] in MODAL_WORDS)
+    return list(found)
 
 
 def _rule_rows(
@@ -266,7 +268,7 @@ def compose(
         score = hit_of[position].score if position in hit_of else 0.0
         citations.append(Citation(
             doc=p.doc, ref=p.ref, label=p.label, text=p.text, score=round(score, 4), heading=p.heading,
-            sentences=quotes.get(rank, []), modals=_modals(" ".join(quotes.get(rank, []))),
+            sentences=quotes.get(rank, []), modals=_modals(quotes.get(rank, [])),
         ))
 
     def line(row: int) -> str:

@@ -59,6 +59,39 @@ def all_units(passages: list[Passage]) -> list[Unit]:
     return [unit for i, p in enumerate(passages) for unit in passage_units(i, p)]
 
 
+# "may" followed by one of these says what might happen, not what is permitted ("may be more detrimental",
+# "may not be able to", "may find this guidance helpful"); "May facilitate:" names a test.
+_POSSIBILITY_AFTER_MAY = re.compile(
+    r"\s+(not\s+)?(also\s+)?(be|have|help|indicate|find|facilitate|increase|reveal|pose|inhibit|need|arise|"
+    r"continue|benefit|relate|vary|differ|seem|appear|lead|mean|affect|place|undermine|reduce)\b",
+    re.IGNORECASE,
+)
+# A modal inside a reported question ("confusion about whether a threshold must be met") lays no duty.
+_REPORTED = re.compile(r"\bwhether\b(?:(?!\bbut\b)[^.;:])*$", re.IGNORECASE)
+
+
+def _operative(text: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for match in MODAL_RE.finditer(text):
+        word = match.group(1).lower()
+        if word.startswith("may") and _POSSIBILITY_AFTER_MAY.match(text, match.start(1) + 3):
+            continue
+        if _REPORTED.search(text[: match.start()]):
+            continue
+        seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def operative_modals(sentence: str) -> tuple[str, ...]:
+    """The modals that say what the sentence requires or permits, lower case, in first-seen order: a list
+    item quoted as 'stem … item' takes its own, else its stem's ("SHOULD: … Act promptly" → should). A
+    "may" of possibility and a modal inside a reported question are left out."""
+    stem, joined, item = sentence.rpartition(" … ")
+    if not joined:
+        return _operative(sentence)
+    return _operative(item) or _operative(stem)
+
+
 def modal_verbs(text: str) -> tuple[str, ...]:
     """Modal verbs in the text, lower case, in first-seen order."""
     seen: dict[str, None] = {}

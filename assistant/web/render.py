@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from assistant.answer.compose import ABSTAIN_TEXT, NOTICE, URGENT_NOTICE
-from assistant.corpus.sentences import modal_verbs
+from assistant.answer.compose import (
+    ABSTAIN_TEXT,
+    LIMITS_HEADING,
+    NOTICE,
+    TESTS_HEADING,
+    URGENT_HEADING,
+    URGENT_NOTICE,
+)
+from assistant.corpus.sentences import operative_modals
 from assistant.models import Answer, Citation, Passage, QuotedSentence
 from assistant.privacy import describe
 
@@ -58,8 +65,8 @@ def chip(ref: str, title: str = "") -> str:
 
 
 def duty_tags(sentence: str) -> list[tuple[str, str]]:
-    """(modal as written, duty level) for each must / should / may in a quoted sentence."""
-    return [(m, DUTY_LEVELS[m.split()[0]]) for m in modal_verbs(sentence) if m.split()[0] in DUTY_LEVELS]
+    """(modal as written, duty level) for each operative must / should / may in a quoted sentence."""
+    return [(m, DUTY_LEVELS[m.split()[0]]) for m in operative_modals(sentence) if m.split()[0] in DUTY_LEVELS]
 
 
 def duty_badges(sentence: str) -> str:
@@ -165,7 +172,8 @@ def _answer_html(answer: Answer) -> str:
             "To ask it on its own, use “Ask the last question on its own” below.</p>"
         )
     labels = {c.ref: c.label for c in answer.citations}
-    headings = {"test": "The tests to apply (para 13):", "limit": "Its limit, and the record:"}
+    headings = {"urgent": URGENT_HEADING, "test": TESTS_HEADING, "limit": LIMITS_HEADING}
+    headings = {part: text.strip("*") for part, text in headings.items()}
     shown: set[str] = set()
     # An answer made before quotes were recorded in order still shows its citations' sentences.
     quotes = answer.quotes or [
