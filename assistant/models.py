@@ -64,6 +64,13 @@ class QuotedSentence(BaseModel):
     )
 
 
+class WorkedExample(BaseModel):
+    """One of the guidance's worked examples near the question: offered beside the answer, never quoted as it."""
+
+    ref: str = Field(description="Its first part (`Example: <title> – Scenario`), where a link should open.")
+    title: str
+
+
 class Answer(BaseModel):
     """The `ask` contract: see shared/design.md. Extra fields are allowed, these must stay."""
 
@@ -82,4 +89,7 @@ class Answer(BaseModel):
     lead: Lead | None = Field(default=None, description="The sentence that settles the question; None when abstained.")
     followup_of: str | None = Field(
         default=None, description="The earlier question this one was read with; None when it was read on its own."
+    )
+    similar_example: WorkedExample | None = Field(
+        default=None, description="A worked example among the top citations, offered as a similar case; None if none."
     )

@@ -198,3 +198,19 @@ def test_the_lead_may_come_from_the_sentences_that_settle_the_decision(fake_assi
            if h.passage.ref not in {"para 26", "para 32", "para 11", "para 18"}]
     rows = _choose_rows(index, far, index.unit_vectors[settle], reading, fake_assistant.settings.answer, rules)
     assert rows[0] == settle
+
+
+def test_a_worked_example_among_the_hits_is_offered_at_its_first_part(fake_assistant):
+    from assistant.answer.compose import similar_example
+    from assistant.search.retrieve import Hit
+
+    index = fake_assistant.index
+
+    def hit(ref: str) -> Hit:
+        position = next(i for i, p in enumerate(index.passages) if p.ref == ref)
+        return Hit(position, index.passages[position], 0.5, 0.5, 0.5, 0.5, 0.5)
+
+    title = "Sharing Information about others connected to a child"
+    offered = similar_example(index, [hit("para 16"), hit(f"Example: {title} – Decision"), hit("para 18")])
+    assert offered is not None and (offered.ref, offered.title) == (f"Example: {title} – Scenario", title)
+    assert similar_example(index, [hit("para 16"), hit("para 18")]) is None

@@ -281,3 +281,14 @@ def test_login_is_required_when_set(fake_assistant, serve_page, tmp_path):
     client = Client(served.url, auth=("ann", "s3cret"), verbose=False, download_files=False)
     conversation, _, _, _ = client.predict("When must I share?", api_name="/ask")
     assert 'class="turn"' in conversation
+
+
+def test_a_similar_worked_example_is_offered_with_a_chip_that_opens_it():
+    from assistant.models import WorkedExample
+
+    ref = "Example: Assessing detriment and suitable mitigation when sharing information – Scenario"
+    offered = _answer(similar_example=WorkedExample(ref=ref, title="Assessing detriment and suitable mitigation"))
+    html = conversation_html([Turn("Can I leave the address off?", offered)])
+    assert 'class="chips similar-example">A similar worked example: ' in html
+    assert f'data-ref="{ref}"' in html and html.index("Sources:") < html.index("A similar worked example")
+    assert "similar-example" not in conversation_html([Turn("q", _answer())])

@@ -22,7 +22,7 @@ from assistant.answer.decision import DecisionKind, Guide, Quote
 from assistant.answer.scope import out_of_scope_probability, scope_features
 from assistant.corpus.sentences import operative_modals
 from assistant.errors import CorpusError
-from assistant.models import MODAL_WORDS, Answer, Citation, Lead, QuotedSentence
+from assistant.models import MODAL_WORDS, Answer, Citation, Lead, QuotedSentence, WorkedExample
 from assistant.search.documents import bm25_tokens
 from assistant.search.index import LoadedIndex
 from assistant.search.retrieve import Hit
@@ -204,6 +204,16 @@ def _choose_rows(
     return chosen
 
 
+def similar_example(index: LoadedIndex, hits: list[Hit]) -> WorkedExample | None:
+    """The first worked example among the hits, offered as a similar case, linked at its first part."""
+    example = next((h.passage for h in hits if h.passage.kind == "example"), None)
+    if example is None:
+        return None
+    prefix = example.ref.rsplit(" – ", 1)[0]
+    first = next((p.ref for p in index.passages if p.ref.startswith(f"{prefix} – ")), example.ref)
+    return WorkedExample(ref=first, title=prefix.removeprefix("Example: "))
+
+
 def _modals(sentences: list[str]) -> list[str]:
     """The operative modals of the quoted sentences, each once, in order."""
     found = dict.fromkeys(m for sentence in sentences for m in operative_modals(sentence) if m.split()[0] in MODAL_WORDS)
@@ -287,6 +297,9 @@ def compose(
             lines += [TESTS_HEADING, ""] + [line(row) for row in tests]
         if limits:
             lines += [LIMITS_HEADING, ""] + [line(row) for row in limits]
+    example = None if abstained else similar_example(index, shown)
+    if example:
+        lines += [f"_A similar worked example: {example.title} ({example.ref})_", ""]
     heading = "**Nearest passages:**" if abstained else "**Sources:**"
     lines += [heading] + [f"- {c.ref}: {c.label} — {c.heading}" for c in citations if abstained or c.sentences]
     lines += ["", f"_{NOTICE}_", f"_Corpus: {corpus_version}_"]
@@ -301,4 +314,5 @@ def compose(
         question=reading.question, answer="\n".join(lines), abstained=abstained, urgent=reading.urgent,
         citations=citations, corpus_version=corpus_version, notice=NOTICE, confidence=round(sure, 4),
         out_of_scope_similarity=round(outside, 4), quotes=parts, lead=lead, followup_of=reading.followup_of,
+        similar_example=example,
     )

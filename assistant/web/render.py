@@ -199,6 +199,12 @@ def _answer_html(answer: Answer) -> str:
         )
     cited = " ".join(chip(c.ref, c.label) for c in answer.citations if c.sentences)
     parts.append(f'<div class="chips">Sources: {cited}</div>')
+    if answer.similar_example:
+        example = answer.similar_example
+        parts.append(
+            '<div class="chips similar-example">A similar worked example: '
+            f"{chip(example.ref, f'Worked example: {example.title}')}</div>"
+        )
     return "".join(parts)
 
 
