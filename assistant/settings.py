@@ -57,13 +57,13 @@ class AnswerSettings(BaseModel):
         default=0.30, description="Abstain when the best cosine with a question the guidance answers is below this."
     )
     scope_weights: list[float] = Field(
-        default=[12.0782, 10.9777, 1.3419, -0.6939, -0.4775], min_length=5, max_length=5,
+        default=[8.4356, 8.3605, -0.8383, -0.2946, -0.3526], min_length=5, max_length=5,
         description="Weights of the scope classifier's five signals (assistant/answer/scope.py), fitted on the dev "
         "splits by evals/tune_scope.py.",
     )
-    scope_bias: float = Field(default=-0.5529, description="The scope classifier's intercept (evals/tune_scope.py).")
+    scope_bias: float = Field(default=0.123, description="The scope classifier's intercept (evals/tune_scope.py).")
     scope_threshold: float = Field(
-        default=0.3, gt=0.0, le=1.0,
+        default=0.4, gt=0.0, le=1.0,
         description="Abstain when the probability that the guidance does not answer the question reaches this.",
     )
     asking_weight: float = Field(

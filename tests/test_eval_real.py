@@ -36,7 +36,7 @@ def test_scenario_test_split_holds_its_measured_level(built_in_results):
     assert test.in_scope >= 130 and test.out_of_scope >= 10
     assert test.hit_at["5"].value >= 0.72 and test.hit_at["1"].value >= 0.35
     assert test.key_quoted.value >= 0.52 and test.followup_key_quoted.value >= 0.45
-    assert test.false_abstention.value <= 0.08 and test.oos_abstention.value >= 0.73
+    assert test.false_abstention.value <= 0.05 and test.oos_abstention.value >= 0.73
     assert test.urgent_recall.value >= 0.72 and test.urgent_false_alarms.value <= 0.35
     assert test.grounding.value == 1.0
 
