@@ -376,13 +376,11 @@ def decide(ctx: click.Context, answer_files: tuple[str, ...], as_json: bool, out
     an answers file cannot be used (the message names the file, the step and the field).
     """
     from assistant.decide import Decider
-    from assistant.errors import DecideError
+    from assistant.decide.record import record_files, write_records
 
     paths = [Path(name) for name in answer_files]
     target = Path(out) if out else None
-    if target is not None and len(paths) > 1 and target.suffix:
-        raise DecideError("with several --answers files, --out must be a folder (one record per file), "
-                          f"not {target.name}.")
+    record_files(paths, target)  # a bad --out is refused before any answers file is read
     decider = Decider.from_corpus(ctx.obj["settings"].paths.corpus_dir)
     records = [(path, decider.decide_file(path)) for path in paths]  # every file checked before anything is written
     for _, record in records:
@@ -390,19 +388,7 @@ def decide(ctx: click.Context, answer_files: tuple[str, ...], as_json: bool, out
             _emit(record.model_dump(mode="json") | {"outcome_kind": record.outcome.kind, "cited_refs": record.cited_refs})
         elif target is None:
             click.echo(record.markdown())
-    if target is None:
-        return
-    if len(paths) > 1 or target.is_dir():
-        target.mkdir(parents=True, exist_ok=True)
-        written = [(target / f"{path.stem}.md", record.markdown()) for path, record in records]
-    else:
-        record = records[0][1]
-        written = [(target, record.html() if target.suffix.lower() in (".html", ".htm") else record.markdown())]
-    for file, text in written:
-        try:
-            file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DecideError(f"cannot write the record ({exc.strerror}); choose another --out path.", str(file)) from None
+    for file in write_records(records, target):
         click.echo(f"Wrote {file}", err=True)
 
 

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from assistant.errors import DecideError
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from assistant.decide.models import DecisionRecord, Quote
 
 CITED_HEADING = "## Passages cited"
@@ -216,3 +220,31 @@ def render_markdown(record: DecisionRecord) -> str:
 def render_html(record: DecisionRecord) -> str:
     """The same record as a self-contained, printable HTML page (every value escaped)."""
     return _render(record, HTML, autoescape=True)
+
+
+def record_files(paths: Sequence[Path], target: Path | None) -> list[Path]:
+    """Where the records of the answers files `paths` go: nowhere without a target; one file per answers
+    file (FILE.md) in a folder for several, or when the target is a folder; else the target itself."""
+    if target is None:
+        return []
+    if len(paths) > 1 and target.suffix:
+        raise DecideError(f"with several --answers files, --out must be a folder (one record per file), not {target.name}.")
+    if len(paths) > 1 or target.is_dir():
+        return [target / f"{path.stem}.md" for path in paths]
+    return [target]
+
+
+def write_records(records: Sequence[tuple[Path, DecisionRecord]], target: Path | None) -> list[Path]:
+    """Write each record where `record_files` puts it (.html/.htm: the printable page; else Markdown)."""
+    if target is None:
+        return []
+    files = record_files([path for path, _ in records], target)
+    if files[0].parent == target:
+        target.mkdir(parents=True, exist_ok=True)
+    for file, (_, record) in zip(files, records, strict=True):
+        text = record.html() if file.suffix.lower() in (".html", ".htm") else record.markdown()
+        try:
+            file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DecideError(f"cannot write the record ({exc.strerror}); choose another --out path.", str(file)) from None
+    return files
