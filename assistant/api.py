@@ -36,6 +36,8 @@ def clean_question(question: str | bytes, limit: int) -> str:
             raise QuestionError("The question is not readable text (it is not UTF-8). Type or paste it as plain text.") from None
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
+    if any(unicodedata.category(ch) == "Cs" for ch in question):
+        raise QuestionError("The question holds broken characters (it is not valid UTF-8). Type or paste it as plain text.")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in question):
         raise QuestionError("The question contains control characters or binary data. Type or paste plain text.")
     question = " ".join(question.split())
@@ -126,6 +128,8 @@ class Assistant:
         """
         limit = self.settings.answer.max_question_chars
         text = clean_question(question, limit)
+        if isinstance(history, str | bytes):
+            raise QuestionError("history must be a list of earlier turns (questions or Answers), oldest first.")
         earlier: Answer | None = None
         if history and reads_as_followup(text):
             last = history[-1]

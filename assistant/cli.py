@@ -95,15 +95,6 @@ def index(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     _emit(summary) if as_json else click.echo(f"Index {loaded.path}: {len(loaded.passages)} passages, up to date.")
 
 
-def _read_batch(stream: Any) -> list[tuple[int, str | bytes]]:
-    lines = []
-    for number, raw in enumerate(stream.buffer if hasattr(stream, "buffer") else stream, 1):
-        line = raw.rstrip(b"\r\n") if isinstance(raw, bytes) else raw.rstrip("\r\n")
-        if line.strip():
-            lines.append((number, line))
-    return lines
-
-
 @cli.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the `ask` contract).")
@@ -133,20 +124,18 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
 
 
 def _ask_batch(ctx: click.Context) -> None:
+    """One JSON object out per line in; a line that cannot be answered gets {"line", "error"} and the batch goes on."""
+    from assistant.inputs import batch_lines, batch_question
+
     assistant = _load(ctx)
     failures = 0
-    for number, line in _read_batch(sys.stdin):
+    for number, line in batch_lines(sys.stdin):
         try:
-            question: str | bytes = line
-            history = None
-            if isinstance(line, bytes) and line.lstrip().startswith(b"{"):
-                record = json.loads(line)
-                question, history = record.get("question", ""), record.get("history")
+            question, history = batch_question(line)
             _emit(assistant.ask(question, history=history).model_dump(mode="json"))
-        except (QuestionError, json.JSONDecodeError, AttributeError) as exc:
+        except QuestionError as exc:
             failures += 1
-            message = str(exc) if isinstance(exc, QuestionError) else "not a question or a JSON object"
-            _emit({"line": number, "error": message})
+            _emit({"line": number, "error": str(exc)})
     if failures:
         sys.exit(QuestionError.exit_code)
 

@@ -247,7 +247,7 @@ BAD = [
     ("unknown_step.yaml", 4, "steps.consent: unknown step; the steps are ['situation', 'recipient_covered'"),
     ("missing_answers.yaml", 3, "steps: not answered: ['may_facilitate', 'detriment', 'lawful_basis', 'what_and_how_much', "
      "'telling_family', 'record']; answer yes, no or unsure for each"),
-    ("not_yaml.yaml", 2, "not valid YAML (expected ',' or '}', but got ':')"),
+    ("not_yaml.yaml", 2, "not valid YAML (did not find expected ',' or '}')"),
     ("detriment_only_no_consent.yaml", 7, "steps.detriment.reasons: ['no_consent'] are not reasons to withhold: para 11"),
     ("health_without_article_9.yaml", 8, "steps.lawful_basis.conditions: health information is special category data and "
      "needs an Article 9 condition (para 31): add one of ['article_9_2_g', 'article_9_2_h']"),

@@ -9,7 +9,6 @@ so an older or newer results file still works as long as it has them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from assistant.clarity.models import Flag, Severity
 from assistant.errors import ClarityError
+from assistant.inputs import parse_json
 from assistant.models import Passage
 
 LOW_CONFIDENCE = 0.4  # below this an answer's best passage is a weak match
@@ -46,8 +46,8 @@ def load_items(path: Path) -> list[dict[str, Any]]:
     if path.stat().st_size > MAX_RESULTS_BYTES:
         raise ClarityError(f"{name}: larger than {MAX_RESULTS_BYTES} bytes; is this a results.json? {HOW_TO}")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse_json(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ClarityError(f"{name}: not JSON text ({exc}). {HOW_TO}") from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):

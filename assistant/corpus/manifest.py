@@ -14,12 +14,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import CorpusError
+from assistant.inputs import InputLimitError, parse_yaml
 
 DocKind = Literal["statute", "statutory guidance", "ICO reference", "other"]
 DocFormat = Literal["guidance", "statute-extract", "ico-records", "markdown"]
 MAX_DOCUMENT_BYTES = 5_000_000
-# libyaml's loader when PyYAML has it (the wheels do): ten times faster, and start-up reads several YAML files.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PASSAGE_QUESTIONS = "passage_questions.yaml"
 SCENARIO_QUESTIONS = "scenario_questions.yaml"
 SENTENCE_QUESTIONS = "sentence_questions.yaml"
@@ -90,7 +89,9 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse YAML and keep the node tree, so later errors can name a line."""
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=SAFE_LOADER), yaml.compose(text, Loader=SAFE_LOADER)
+        return parse_yaml(text)
+    except InputLimitError as exc:
+        raise CorpusError(f"the YAML cannot be used: {exc}", str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from assistant.decide.models import Answers, StepAnswer
 from assistant.decide.steps import SITUATION_CHOICES, Step, StepBook, matches
 from assistant.errors import DecideError
+from assistant.inputs import InputLimitError, parse_yaml
 
 MAX_FILE_BYTES = 256 * 1024
 Problem = tuple[tuple[Any, ...], str]  # where (e.g. ("steps", "detriment", "reasons")), what is wrong
@@ -38,7 +39,9 @@ def read_answers_file(path: Path) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError:
         raise DecideError("the file is not UTF-8 text. Save it as UTF-8 YAML.", where) from None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return parse_yaml(text)
+    except InputLimitError as exc:
+        raise DecideError(f"this answers file cannot be used: {exc}", where) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "it cannot be read"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import EvalSetError
 from assistant.evaluation.metrics import ItemResult, RetrievalFigures, SetMetrics
+from assistant.inputs import parse_json
 from assistant.spreadsheet import csv_text
 
 RESULTS_FORMAT = "isd-eval-results/1"
@@ -104,14 +105,19 @@ def results_csv(results: RunResults) -> str:
     return csv_text(CSV_COLUMNS, ([row[column] for column in CSV_COLUMNS] for row in rows))
 
 
+MAX_RESULTS_BYTES = 200_000_000
+
+
 def load_results(path: Path) -> RunResults:
     """An earlier results.json, or an EvalSetError saying why it cannot be compared."""
     name = str(path)
     if not path.is_file():
         raise EvalSetError("file not found. Pass the results.json of an earlier `assistant eval --report` run.", name)
+    if path.stat().st_size > MAX_RESULTS_BYTES:
+        raise EvalSetError(f"the file is larger than {MAX_RESULTS_BYTES:,} bytes; is it a results.json?", name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse_json(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise EvalSetError(f"not a JSON file ({exc}). Pass the results.json of an earlier run.", name) from None
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
         raise EvalSetError(f"not an `assistant eval` results file (format '{RESULTS_FORMAT}' expected).", name)

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from assistant.corpus.manifest import SAFE_LOADER
 from assistant.errors import EvalSetError
+from assistant.inputs import InputLimitError, parse_yaml, shown
 from assistant.settings import PROJECT_ROOT
 
 Kind = Literal["in_scope", "out_of_scope", "invalid_input"]
@@ -90,7 +90,7 @@ class EvalItem(BaseModel):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression ({exc})") from None
+                raise ValueError(f"pattern {shown(pattern)} is not a valid regular expression ({exc})") from None
         return patterns
 
     @model_validator(mode="after")
@@ -139,9 +139,9 @@ def _field_message(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "extra_forbidden":
         return field, f"is not a known field; use {', '.join(EvalItem.model_fields)}"
     if field == "kind":
-        return field, f"{err.get('input')!r} is not a kind; use one of {', '.join(KINDS)}"
+        return field, f"{shown(err.get('input'))} is not a kind; use one of {', '.join(KINDS)}"
     if field == "decision":
-        return field, f"{err.get('input')!r} is not a decision; use one of {', '.join(DECISIONS)}"
+        return field, f"{shown(err.get('input'))} is not a decision; use one of {', '.join(DECISIONS)}"
     message = str(err["msg"]).removeprefix("Value error, ")
     return field, message
 
@@ -179,7 +179,9 @@ def _read_text(path: Path, source: str) -> str:
 
 def _yaml_items(text: str, source: str) -> tuple[_SetFile, list[EvalItem]]:
     try:
-        data, root = yaml.load(text, Loader=SAFE_LOADER), yaml.compose(text, Loader=SAFE_LOADER)
+        data, root = parse_yaml(text)
+    except InputLimitError as exc:
+        raise EvalSetError(f"this set cannot be used: {exc}", source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -222,7 +224,10 @@ def _csv_value(field: str, cell: str) -> Any:
 
 
 def _csv_items(text: str, source: str) -> list[EvalItem]:
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise EvalSetError(f"the CSV cannot be read ({exc}). Save it again as 'CSV UTF-8'.", source) from None
     if not rows:
         raise EvalSetError("the CSV is empty; its first row must name the columns question, expected_refs, kind.", source)
     header = [_canonical(h) for h in rows[0]]
@@ -267,7 +272,7 @@ def check_refs(eval_set: EvalSet, known_refs: Collection[str], stale_ok: bool = 
         where = item._origin or f"item '{item.id}'"
         if item.from_example and not example_refs(item.from_example, known_refs):
             raise EvalSetError(
-                f"{where}, field 'from_example': no worked example titled {item.from_example!r}; "
+                f"{where}, field 'from_example': no worked example titled {shown(item.from_example, 80)}; "
                 "copy the title from the refs 'Example: …' that `assistant passages` lists.", eval_set.source, item._line,
             )
         unknown = [r for r in item.expected_refs if r not in known_refs]

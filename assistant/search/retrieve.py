@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from assistant.corpus.manifest import SAFE_LOADER
+from assistant.corpus.manifest import load_yaml
 from assistant.errors import CorpusError
 from assistant.models import Passage
 from assistant.search.chroma import nearest
@@ -32,12 +31,10 @@ def load_glossary(path: Path) -> list[tuple[re.Pattern[str], str]]:
     """Word-boundary patterns and the guidance words they add; empty when there is no glossary."""
     if not path.is_file():
         return []
-    try:
-        terms = (yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}).get("terms", {})
-    except (yaml.YAMLError, UnicodeDecodeError, AttributeError) as exc:
-        raise CorpusError(
-            f"cannot read the glossary ({exc}). Fix its YAML: 'terms:' mapping word: words.", str(path)
-        ) from None
+    data, _ = load_yaml(path)
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict):
+        raise CorpusError("the glossary needs a 'terms:' mapping of word: words.", str(path))
     return [(re.compile(rf"\b{re.escape(str(k))}\b", re.IGNORECASE), str(v)) for k, v in terms.items()]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.clarity.models import CATEGORIES, ClarityReport, Entry
+from assistant.web.choices import ChoiceDropdown, ChoiceGroup
 from assistant.web.evaluate_tab import ReportFolders
 
 if TYPE_CHECKING:
@@ -81,9 +82,9 @@ def render(assistant: Assistant, tab: Any) -> None:
     lazy = LazyReport(assistant.settings.paths.corpus_dir)
     summary = gr.Markdown("### Clarity report for policy teams\nPreparing the report…")
     with gr.Row():
-        categories = gr.CheckboxGroup(list(CATEGORIES), value=list(CATEGORIES), label="Categories",
-                                      elem_id="clarity-categories")
-        chapter = gr.Dropdown(CHAPTER_CHOICES, value=ALL_CHAPTERS, label="Chapter", elem_id="clarity-chapter")
+        categories = ChoiceGroup(list(CATEGORIES), value=list(CATEGORIES), label="Categories",
+                                 elem_id="clarity-categories")
+        chapter = ChoiceDropdown(CHAPTER_CHOICES, value=ALL_CHAPTERS, label="Chapter", elem_id="clarity-chapter")
         unclear_only = gr.Checkbox(value=False, label="Only passages marked unclear", elem_id="clarity-unclear")
     with gr.Row():
         downloads = [

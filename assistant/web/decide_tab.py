@@ -22,6 +22,7 @@ from assistant.decide.record import quote_lines
 from assistant.decide.steps import Step
 from assistant.errors import AssistantError
 from assistant.privacy import KIND_NAMES
+from assistant.web.choices import ChoiceGroup, ChoiceRadio
 from assistant.web.render import chip, duty_badges, esc
 from assistant.web.style import CHIP_JS, SCROLL_JS
 
@@ -187,12 +188,13 @@ def render(assistant: Assistant, open_passage: Callable[..., Any], read_outputs:
                              js_on_load=CHIP_JS))
         inputs += [
             gr.Textbox(label="Your role (no names needed)", elem_id="decide-role", max_lines=1),
-            gr.Radio(_choices(situation_spec["organisation"]), label="Your organisation", elem_id="decide-organisation"),
-            gr.Radio(_choices(situation_spec["trigger"]), label="How the question arose", elem_id="decide-trigger"),
+            ChoiceRadio(_choices(situation_spec["organisation"]), label="Your organisation", elem_id="decide-organisation"),
+            ChoiceRadio(_choices(situation_spec["trigger"]), label="How the question arose", elem_id="decide-trigger"),
             gr.Textbox(label="Who would receive it (a service or role, no names needed)", elem_id="decide-recipient",
                        max_lines=1),
-            gr.Radio(_choices(situation_spec["recipient_kind"]), label="What kind of recipient", elem_id="decide-recipient-kind"),
-            gr.CheckboxGroup(_choices(situation_spec["about"]), label="What the information is about", elem_id="decide-about"),
+            ChoiceRadio(_choices(situation_spec["recipient_kind"]), label="What kind of recipient",
+                        elem_id="decide-recipient-kind"),
+            ChoiceGroup(_choices(situation_spec["about"]), label="What the information is about", elem_id="decide-about"),
             gr.Checkbox(label="This is an emergency or urgent case", elem_id="decide-urgent"),
             gr.Textbox(label="The situation in a few lines (personal details are replaced)", lines=3, max_lines=8,
                        elem_id="decide-description"),
@@ -202,12 +204,12 @@ def render(assistant: Assistant, open_passage: Callable[..., Any], read_outputs:
             if number > 1:
                 htmls.append(gr.HTML(view.step_html(step, number, Situation(), None, {}), elem_id=f"decide-step-{step.id}",
                                      js_on_load=CHIP_JS))
-            inputs.append(gr.Radio(REPLY_CHOICES, label=step.question, elem_id=f"decide-answer-{step.id}"))
+            inputs.append(ChoiceRadio(REPLY_CHOICES, label=step.question, elem_id=f"decide-answer-{step.id}"))
             inputs.append(gr.Textbox(label="Rationale (a line or two)", elem_id=f"decide-rationale-{step.id}", max_lines=4))
             for name, spec in step.fields.items():
                 if spec.kind == "multi":
-                    inputs.append(gr.CheckboxGroup([(c.label, key) for key, c in spec.choices.items()], label=spec.label,
-                                                   elem_id=f"decide-{step.id}-{name}"))
+                    inputs.append(ChoiceGroup([(c.label, key) for key, c in spec.choices.items()], label=spec.label,
+                                              elem_id=f"decide-{step.id}-{name}"))
                 else:
                     inputs.append(gr.Textbox(label=spec.label, elem_id=f"decide-{step.id}-{name}", max_lines=4))
     with gr.Group(elem_id="decide-sharing"):

@@ -24,6 +24,7 @@ from assistant.evaluation.results import RunResults
 from assistant.evaluation.run import run_sets
 from assistant.evaluation.sets import BUILT_IN_SETS, MAX_SET_BYTES, SET_SUFFIXES, EvalSet, built_in_set_paths, read_eval_set
 from assistant.privacy import scrub
+from assistant.web.choices import ChoiceDropdown
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -160,7 +161,7 @@ def render(assistant: Assistant) -> None:
         "Uploaded files are deleted after the run."
     )
     with gr.Row():
-        choice = gr.Dropdown([ALL_BUILT_IN, *BUILT_IN_SETS], value=ALL_BUILT_IN, label="Built-in set", elem_id="eval-set")
+        choice = ChoiceDropdown([ALL_BUILT_IN, *BUILT_IN_SETS], value=ALL_BUILT_IN, label="Built-in set", elem_id="eval-set")
         upload = gr.File(label=f"Or upload a set (.yaml, .yml, .csv; up to {MAX_SET_BYTES // 1_000_000} MB)",
                          file_types=list(SET_SUFFIXES), type="filepath", elem_id="eval-upload")
     baselines = gr.Checkbox(value=True, label="Also run the baseline retrievers (stock LlamaIndex, BM25) on the same items",

@@ -26,6 +26,7 @@ import gradio as gr
 from assistant.corpus.manifest import load_manifest
 from assistant.errors import AssistantError, FeedbackError
 from assistant.privacy import identifier_kinds, scrub
+from assistant.web.choices import ChoiceRadio
 from assistant.web.clarity_tab import render as render_clarity
 from assistant.web.decide_tab import render as render_decide
 from assistant.web.evaluate_tab import render as render_evaluate
@@ -185,7 +186,7 @@ def _ask_tab(page: Page) -> dict[str, Any]:
                 c["alone"] = gr.Button("Ask the last question on its own", size="sm", elem_id="ask-alone")
                 c["new"] = gr.Button("New conversation", size="sm", elem_id="new-conversation")
             with gr.Accordion("Was the last answer helpful?", open=False, elem_id="feedback"):
-                c["choice"] = gr.Radio(FEEDBACK_CHOICES, show_label=False, elem_id="feedback-choice")
+                c["choice"] = ChoiceRadio(FEEDBACK_CHOICES, show_label=False, elem_id="feedback-choice")
                 c["comment"] = gr.Textbox(
                     label="Comment (optional). Names, dates and numbers are removed before saving.",
                     lines=2, elem_id="feedback-comment",

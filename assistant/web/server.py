@@ -90,6 +90,9 @@ def ensure_port_free(host: str, port: int) -> None:
             ) from None
 
 
+MAX_UPLOAD_BYTES = 2_000_000  # twice the largest evaluation set read (assistant.evaluation.sets.MAX_SET_BYTES)
+
+
 def launch_options(
     host: str, port: int, auth: tuple[str, str] | None = None, file_routes: bool = False,
     sessions: int = DEFAULT_SESSIONS,
@@ -110,6 +113,8 @@ def launch_options(
         # Each browser session costs about 0.1 MB of Gradio's page state plus its conversation; the
         # oldest sessions beyond this many are dropped, so a long-running server does not grow.
         "state_session_capacity": sessions,
+        # Uploads are evaluation sets: Gradio refuses anything larger before it reaches the disk.
+        "max_file_size": MAX_UPLOAD_BYTES,
         "app_kwargs": {"middleware": [Middleware(ClosedRoutes, closed=closed)]},
     }
 
