@@ -184,4 +184,3 @@ def fuse_rankings(alone: list[Hit], joined: list[Hit]) -> list[Hit]:
         fused.append(replace(base, score=score, question=max(a.question if a else -1.0, j.question if j else -1.0)))
     fused.sort(key=lambda h: (-h.score, h.position))
     return fused
-

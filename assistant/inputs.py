@@ -102,6 +102,23 @@ def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
+def node_line(root: yaml.Node | None, loc: tuple[Any, ...] | list[Any]) -> int | None:
+    """1-based line of the deepest node along `loc` (mapping keys, list positions) that the tree has, so
+    an error can name the line of the field at fault; None without a tree."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
 def parse_json(text: str | bytes) -> Any:
     """JSON data, or ValueError: json.JSONDecodeError for malformed text, InputLimitError for deep nesting."""
     try:

@@ -8,7 +8,12 @@ over-matching: a false alarm costs a placeholder, a miss leaves a child's detail
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.models import Passage
 
 # Placeholder kinds, and how the warning names each one.
 KIND_NAMES = {
@@ -194,6 +199,11 @@ def scrub(text: str, vocabulary: frozenset[str] | None = None) -> str:
         last = finding.end
     out.append(text[last:])
     return "".join(out)
+
+
+def guidance_vocabulary(passages: Iterable[Passage]) -> frozenset[str]:
+    """Every word the passages use, lower case: in stored text, a capitalised word outside it is taken for a name."""
+    return frozenset(w.lower() for p in passages for w in re.findall(r"[A-Za-z]+", f"{p.heading} {p.label} {p.text}"))
 
 
 def identifier_kinds(text: str) -> list[str]:

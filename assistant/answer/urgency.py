@@ -136,4 +136,3 @@ def reads_urgent(question: str, vector: np.ndarray, index: LoadedIndex, settings
     if margin is None:
         return is_urgent(question)
     return margin >= settings.urgent_margin or (is_urgent(question) and margin >= settings.urgent_margin_signs)
-

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import CorpusError
-from assistant.inputs import InputLimitError, parse_yaml
+from assistant.inputs import InputLimitError, node_line, parse_yaml
 
 DocKind = Literal["statute", "statutory guidance", "ICO reference", "other"]
 DocFormat = Literal["guidance", "statute-extract", "ico-records", "markdown"]
@@ -98,27 +98,6 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise CorpusError(f"malformed YAML ({getattr(exc, 'problem', exc)}). Fix the syntax.", str(path), line) from None
 
 
-def _item_line(root: yaml.Node | None, key: str, index: int, loc: tuple[Any, ...] = ()) -> int | None:
-    """1-based line of `root[key][index]`, or of the field `loc` inside it when that exists."""
-    node: yaml.Node | None = None
-    if isinstance(root, yaml.MappingNode):
-        node = next((v for k, v in root.value if k.value == key), None)
-    if not isinstance(node, yaml.SequenceNode) or index >= len(node.value):
-        return None
-    node = node.value[index]
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
-
-
 def validate_list(path: Path, data: Any, root: yaml.Node | None, key: str, model: type[BaseModel]) -> list[Any]:
     """Validate `data[key]` item by item, naming the file, line and field of the first error."""
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
@@ -132,7 +111,7 @@ def validate_list(path: Path, data: Any, root: yaml.Node | None, key: str, model
             field = ".".join(str(p) for p in err["loc"]) or "entry"
             raise CorpusError(
                 f"entry {index + 1}, field '{field}': {err['msg']}.", str(path),
-                _item_line(root, key, index, tuple(err["loc"])),
+                node_line(root, (key, index, *err["loc"])),
             ) from None
     return items
 
@@ -144,14 +123,14 @@ def load_manifest(corpus_dir: Path) -> Manifest:
     seen: set[str] = set()
     for index, doc in enumerate(documents):
         if doc.id in seen:
-            raise CorpusError(f"duplicate document id '{doc.id}'.", str(path), _item_line(root, "documents", index))
+            raise CorpusError(f"duplicate document id '{doc.id}'.", str(path), node_line(root, ("documents", index)))
         seen.add(doc.id)
         if not (corpus_dir / doc.file).is_file():
             raise CorpusError(
                 f"document '{doc.id}' names file '{doc.file}', which does not exist under {corpus_dir}. "
                 "Add the file or correct the 'file' field.",
                 str(path),
-                _item_line(root, "documents", index),
+                node_line(root, ("documents", index)),
             )
     return Manifest(documents=documents)
 

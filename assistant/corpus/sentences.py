@@ -70,16 +70,11 @@ _POSSIBILITY_AFTER_MAY = re.compile(
 _REPORTED = re.compile(r"\bwhether\b(?:(?!\bbut\b)[^.;:])*$", re.IGNORECASE)
 
 
-def _operative(text: str) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for match in MODAL_RE.finditer(text):
-        word = match.group(1).lower()
-        if word.startswith("may") and _POSSIBILITY_AFTER_MAY.match(text, match.start(1) + 3):
-            continue
-        if _REPORTED.search(text[: match.start()]):
-            continue
-        seen.setdefault(word, None)
-    return tuple(seen)
+def _operative(text: str, match: re.Match[str]) -> bool:
+    """Whether the modal `match` lays a duty or gives a permission: not a may of possibility, not in a reported question."""
+    if match.group(1).lower().startswith("may") and _POSSIBILITY_AFTER_MAY.match(text, match.start(1) + 3):
+        return False
+    return not _REPORTED.search(text[: match.start()])
 
 
 def operative_modals(sentence: str) -> tuple[str, ...]:
@@ -88,13 +83,12 @@ def operative_modals(sentence: str) -> tuple[str, ...]:
     "may" of possibility and a modal inside a reported question are left out."""
     stem, joined, item = sentence.rpartition(" … ")
     if not joined:
-        return _operative(sentence)
-    return _operative(item) or _operative(stem)
+        return modal_verbs(sentence, operative=True)
+    return modal_verbs(item, operative=True) or modal_verbs(stem, operative=True)
 
 
-def modal_verbs(text: str) -> tuple[str, ...]:
-    """Modal verbs in the text, lower case, in first-seen order."""
-    seen: dict[str, None] = {}
-    for match in MODAL_RE.finditer(text):
-        seen.setdefault(match.group(1).lower(), None)
-    return tuple(seen)
+def modal_verbs(text: str, operative: bool = False) -> tuple[str, ...]:
+    """Modal verbs in the text, lower case, in first-seen order; with `operative`, only those that lay a duty
+    or give a permission."""
+    found = (m.group(1).lower() for m in MODAL_RE.finditer(text) if not operative or _operative(text, m))
+    return tuple(dict.fromkeys(found))

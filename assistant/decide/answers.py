@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from assistant.decide.models import Answers, StepAnswer
 from assistant.decide.steps import SITUATION_CHOICES, Step, StepBook, matches
 from assistant.errors import DecideError
-from assistant.inputs import InputLimitError, parse_yaml
+from assistant.inputs import InputLimitError, node_line, parse_yaml
 
 MAX_FILE_BYTES = 256 * 1024
 Problem = tuple[tuple[Any, ...], str]  # where (e.g. ("steps", "detriment", "reasons")), what is wrong
@@ -49,22 +49,6 @@ def read_answers_file(path: Path) -> tuple[Any, yaml.Node | None]:
                           "tests/fixtures/decide/*.yaml.", where, mark.line + 1 if mark else None) from None
 
 
-def _line(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """1-based line of the deepest node of `loc` that the file has."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def _name(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc) or "the file"
 
@@ -72,7 +56,7 @@ def _name(loc: Sequence[Any]) -> str:
 def fail(problems: Sequence[Problem], path: str | None = None, root: yaml.Node | None = None) -> DecideError:
     """One DecideError listing every problem; the line is that of the first."""
     each = [f"{_name(loc)}: {message}" for loc, message in problems]
-    line = _line(root, problems[0][0]) if path and root is not None and problems[0][0] else None
+    line = node_line(root, problems[0][0]) if path and root is not None and problems[0][0] else None
     error = DecideError("; ".join(each), path, line)
     error.problems = each
     return error

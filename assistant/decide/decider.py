@@ -18,15 +18,10 @@ from assistant.decide.models import Answers, Cause, DecisionRecord, Outcome, Quo
 from assistant.decide.outcome import outcome_problems, reached_steps, settle
 from assistant.decide.steps import Step, StepBook, load_steps, matches
 from assistant.models import Passage
-from assistant.privacy import scrub
+from assistant.privacy import guidance_vocabulary, scrub
 
 FAMILY_STEP = "telling_family"
 PLACEHOLDER_RE = re.compile(r"\[([A-Z_]+)\]")
-
-
-def guidance_vocabulary(passages: Sequence[Passage]) -> frozenset[str]:
-    """Every word the passages use, lower case: a capitalised word outside it is taken for a name."""
-    return frozenset(w.lower() for p in passages for w in re.findall(r"[A-Za-z]+", f"{p.heading} {p.label} {p.text}"))
 
 
 class Scrubber:

@@ -70,7 +70,7 @@ The other route, in the guidance's words:
 - Organisation: {{ label("organisation", r.situation.organisation) }}
 - How it arose: {{ label("trigger", r.situation.trigger) }}
 - Recipient: {{ r.situation.recipient or "not given" }} ({{ label("recipient_kind", r.situation.recipient_kind) }})
-- The information is about: {{ r.situation.about | map("about") | join("; ") }}
+- The information is about: {{ about | join("; ") }}
 - Urgent: {{ "yes" if r.situation.urgent else "no" }}
 {% if r.situation.description %}- Description: {{ r.situation.description }}
 {% endif %}{% if r.removed %}- Personal details replaced: {{ r.removed | join(", ") }}
@@ -152,7 +152,7 @@ section.step { break-inside: avoid-page; }
 <li>Organisation: {{ label("organisation", r.situation.organisation) }}</li>
 <li>How it arose: {{ label("trigger", r.situation.trigger) }}</li>
 <li>Recipient: {{ r.situation.recipient or "not given" }} ({{ label("recipient_kind", r.situation.recipient_kind) }})</li>
-<li>The information is about: {{ r.situation.about | map("about") | join("; ") }}</li>
+<li>The information is about: {{ about | join("; ") }}</li>
 <li>Urgent: {{ "yes" if r.situation.urgent else "no" }}</li>
 {% if r.situation.description %}<li>Description: {{ r.situation.description }}</li>{% endif %}
 {% if r.removed %}<li>Personal details replaced: {{ r.removed | join(", ") }}</li>{% endif %}
@@ -191,25 +191,22 @@ def quote_lines(quotes: Sequence[Quote]) -> list[tuple[str, str]]:
 
 
 @cache
-def _environment(autoescape: bool) -> jinja2.Environment:
+def _template(source: str, autoescape: bool) -> jinja2.Template:
+    """Each template compiled once per process."""
     env = jinja2.Environment(autoescape=autoescape, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.globals["lines"] = quote_lines
-    return env
+    return env.from_string(source)
 
 
 def _render(record: DecisionRecord, template: str, autoescape: bool) -> str:
-    env = _environment(autoescape)
-
     def label(name: str, key: str) -> str:
         return record.labels.get(name, {}).get(key, key) or "not given"
 
-    env_filters = {"about": lambda key: label("about", key)}
     cited = {}
     for quote in record.cited_quotes:
         cited.setdefault(quote.ref, quote)
-    compiled = env.overlay()
-    compiled.filters.update(env_filters)
-    return compiled.from_string(template).render(r=record, label=label, cited=list(cited.values()))
+    about = [label("about", key) for key in record.situation.about]
+    return _template(template, autoescape).render(r=record, label=label, about=about, cited=list(cited.values()))
 
 
 def render_markdown(record: DecisionRecord) -> str:

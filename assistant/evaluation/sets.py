@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from assistant.errors import EvalSetError
-from assistant.inputs import InputLimitError, parse_yaml, shown
+from assistant.inputs import InputLimitError, node_line, parse_yaml, shown
 from assistant.settings import PROJECT_ROOT
 
 Kind = Literal["in_scope", "out_of_scope", "invalid_input"]
@@ -146,19 +146,6 @@ def _field_message(err: dict[str, Any]) -> tuple[str, str]:
     return field, message
 
 
-def _node_line(root: yaml.Node | None, index: int, field: str | None) -> int | None:
-    """1-based line of items[index] (or of its `field`) in the YAML node tree."""
-    items = None
-    if isinstance(root, yaml.MappingNode):
-        items = next((v for k, v in root.value if k.value == "items"), None)
-    if not isinstance(items, yaml.SequenceNode) or index >= len(items.value):
-        return None
-    node = items.value[index]
-    if field and isinstance(node, yaml.MappingNode):
-        node = next((v for k, v in node.value if k.value == field), node)
-    return node.start_mark.line + 1
-
-
 def _read_text(path: Path, source: str) -> str:
     if not path.is_file():
         raise EvalSetError("file not found. Check the path (built-in sets are in evals/).", source)
@@ -202,10 +189,10 @@ def _yaml_items(text: str, source: str) -> tuple[_SetFile, list[EvalItem]]:
         except ValidationError as exc:
             field, message = _field_message(exc.errors()[0])
             ident = f" (id '{raw['id']}')" if isinstance(raw, dict) and raw.get("id") else ""
-            line = _node_line(root, index, field.split(".")[0])
+            line = node_line(root, ("items", index, field.split(".")[0]))
             raise EvalSetError(f"item {index + 1}{ident}, field '{field}': {message}.", source, line) from None
         items[-1]._origin = f"item {index + 1} (id '{items[-1].id}')"
-        items[-1]._line = _node_line(root, index, None)
+        items[-1]._line = node_line(root, ("items", index))
     return parsed, items
 
 

@@ -24,7 +24,7 @@ from assistant.errors import AssistantError
 from assistant.privacy import KIND_NAMES
 from assistant.web.choices import ChoiceGroup, ChoiceRadio
 from assistant.web.render import chip, duty_badges, esc
-from assistant.web.style import CHIP_JS, SCROLL_JS
+from assistant.web.style import CHIP_JS, SCROLL_JS, download_js
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -41,22 +41,6 @@ STYLE = """<style>
 .decide-outcome h3 { margin: 0 0 6px 0; }
 .decide-outcome.problems { border-color: #d4351c; }
 </style>"""
-
-# The record is made into a file here, in the browser: nothing is written on the server.
-DOWNLOAD_JS = """
-(text) => {
-  if (!text) return;
-  const blob = new Blob([text], {type: '%s;charset=utf-8'});
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = 'isd-decision-record.%s';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-}
-"""
-
 
 def _quotes_html(quotes: Sequence[Any]) -> str:
     lines = quote_lines(quotes)
@@ -109,8 +93,8 @@ class DecideView:
             f'<p class="help">{esc(step.help)}</p><p class="says">The guidance says:</p>{_quotes_html(quotes)}{ask}</div>'
         )
 
-    def _situation(self, values: Sequence[Any]) -> Situation:
-        data = self.answers(values)["situation"]
+    @staticmethod
+    def _situation(data: dict[str, Any]) -> Situation:
         try:
             return Situation.model_validate(data)
         except ValueError:  # half-typed input still shows the quotes that fit what is known
@@ -118,8 +102,8 @@ class DecideView:
 
     def steps_html(self, *values: Any) -> list[str]:
         """Every step's quotes for the case as answered so far (quotes depend on the situation and the answers)."""
-        situation = self._situation(values)
-        steps = self.answers(values)["steps"]
+        answers = self.answers(values)
+        situation, steps = self._situation(answers["situation"]), answers["steps"]
         out = []
         for number, step in enumerate(self.book.steps, 1):
             given = steps.get(step.id, {})
@@ -237,7 +221,8 @@ def render(assistant: Assistant, open_passage: Callable[..., Any], read_outputs:
           show_progress="hidden", queue=False)
     run.click(view.make_record, inputs=inputs, outputs=[outcome, record, record_html], api_visibility="private",
               show_progress="minimal")
-    download_md.click(None, inputs=[record], js=DOWNLOAD_JS % ("text/markdown", "md"), api_visibility="private")
-    download_html.click(None, inputs=[record_html], js=DOWNLOAD_JS % ("text/html", "html"), api_visibility="private")
+    download_md.click(None, inputs=[record], js=download_js("text/markdown", "isd-decision-record.md"), api_visibility="private")
+    download_html.click(None, inputs=[record_html], js=download_js("text/html", "isd-decision-record.html"),
+                        api_visibility="private")
     gr.on([h.click for h in [*htmls, outcome]], open_passage, outputs=read_outputs, api_visibility="private",
           show_progress="hidden").then(None, js=SCROLL_JS)

@@ -16,7 +16,6 @@ files (see server.py, which serves the page).
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ import gradio as gr
 
 from assistant.corpus.manifest import load_manifest
 from assistant.errors import AssistantError, FeedbackError
-from assistant.privacy import identifier_kinds, scrub
+from assistant.privacy import guidance_vocabulary, identifier_kinds, scrub
 from assistant.web.choices import ChoiceRadio
 from assistant.web.clarity_tab import render as render_clarity
 from assistant.web.decide_tab import render as render_decide
@@ -77,9 +76,7 @@ class Page:
         self.titles = {d.id: d.title for d in manifest.documents}
         self.whole = read_html(self.passages, self.titles)
         # Every word the corpus uses: in feedback, a capitalised word outside it is taken for a name.
-        self.vocabulary = frozenset(
-            w.lower() for p in self.passages for w in re.findall(r"[A-Za-z]+", f"{p.heading} {p.label} {p.text}")
-        )
+        self.vocabulary = guidance_vocabulary(self.passages)
         self.feedback_path = assistant.settings.serve.feedback_path
 
     def ask(self, question: str, turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:

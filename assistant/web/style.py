@@ -77,17 +77,22 @@ SCROLL_JS = """
 }
 """
 
-# The export is made in the browser: nothing is written on the server.
-DOWNLOAD_JS = """
-(text) => {
+def download_js(mime: str, filename: str) -> str:
+    """A click handler that makes its input text into a downloaded file in the browser: nothing is written
+    on the server."""
+    return f"""
+(text) => {{
   if (!text) return;
-  const blob = new Blob([text], {type: 'text/markdown;charset=utf-8'});
+  const blob = new Blob([text], {{type: '{mime};charset=utf-8'}});
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
-  link.download = 'isd-guidance-record.md';
+  link.download = '{filename}';
   document.body.appendChild(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-}
+}}
 """
+
+
+DOWNLOAD_JS = download_js("text/markdown", "isd-guidance-record.md")
