@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run index test test-fast lint eval bench bench-load bench-scale clean-index
+.PHONY: help install browser run index test test-fast lint audit eval bench bench-load bench-scale clean-index
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,7 +45,10 @@ test-fast: $(STAMP) ## Run the tests that do not load the real model
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check assistant tests evals benchmarks
+	$(BIN)/ruff check assistant tests evals benchmarks .ci/audit.py
+
+audit: $(STAMP) ## Installed packages against published vulnerabilities; fails when nothing could be checked
+	$(BIN)/python .ci/audit.py
 
 eval: $(STAMP) ## Built-in eval sets with report in build/eval-report, then dev and held-out figures
 	$(BIN)/assistant eval --report build/eval-report
@@ -54,7 +57,7 @@ eval: $(STAMP) ## Built-in eval sets with report in build/eval-report, then dev 
 bench: $(STAMP) ## Start-up, memory and speed as ratios from one run, with the stock-pipeline comparison
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench.py
 
-bench-load: index ## Load on the page: 20 concurrent users x 10 questions, p50/p95 latency
+bench-load: index ## Load on the page: 50 concurrent conversations, two 60 s runs: p50/p95 latency, errors, memory growth
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/load.py
 
 bench-scale: $(STAMP) ## Build time and ask() p50/p95 on synthetic corpora of 400, 5,000 and 20,000 passages

@@ -1,4 +1,4 @@
-"""Command line: `assistant index | ask | search | passages | eval | serve | clarity | decide`.
+"""Command line: `assistant index | ask | search | passages | eval | serve | chroma-guard | clarity | decide`.
 
 Library errors become one clear line on stderr and a non-zero exit code; there is never
 a traceback for an expected problem. Questions are never written to disk or logs.
@@ -6,42 +6,17 @@ a traceback for an expected problem. Questions are never written to disk or logs
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from assistant.errors import AssistantError, QuestionError
+from assistant.cli_serve import chroma_guard, serve
+from assistant.cli_support import emit as _emit
+from assistant.cli_support import friendly
+from assistant.errors import QuestionError
 from assistant.search.model import quiet_environment
-
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_INTERRUPTED = 130
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
-
-
-def friendly(func: F) -> F:
-    """Turn library errors into a message and exit code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AssistantError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _settings(index_dir: str | None, corpus_dir: str | None) -> Any:
@@ -77,11 +52,12 @@ def cli(ctx: click.Context, index_dir: str | None, corpus_dir: str | None) -> No
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
+@click.option("--verify", is_flag=True, help="Hash every index, encoder and model file against its checksum; exit 5 (4: model).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.pass_context
 @friendly
-def index(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
-    """Build the index (Chroma + BM25) if it is missing or stale."""
+def index(ctx: click.Context, rebuild: bool, verify: bool, as_json: bool) -> None:
+    """Build the index (Chroma + BM25) if it is missing or stale, or check every file of it (--verify)."""
     from assistant.search.index import build_index, open_index, stderr_log
     from assistant.search.model import MiniLM
 
@@ -89,6 +65,12 @@ def index(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     model = MiniLM()
     if rebuild:
         build_index(settings, model)
+    if verify:
+        from assistant.search.integrity import raise_for_problems, summary_lines, verify_index
+
+        report = verify_index(settings, model.model_id)
+        _emit(report) if as_json else click.echo("\n".join(summary_lines(report)))
+        return raise_for_problems(report)
     loaded = open_index(settings, model)
     model.query_encoder(loaded.path, stderr_log)  # checked, and exported again if damaged
     summary = {"index": str(loaded.path), "passages": len(loaded.passages), **loaded.fingerprint.model_dump()}
@@ -239,59 +221,6 @@ def evaluate(ctx: click.Context, sets: tuple[str, ...], as_json: bool, report_di
 
 
 @cli.command()
-@click.option("--host", help="Address to bind (default 127.0.0.1: this machine only). Use 0.0.0.0 to serve a network.")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 7860).")
-@click.option("--auth", envvar="ASSISTANT_AUTH", metavar="USER:PASSWORD",
-              help="Require this login (or set ASSISTANT_AUTH). Off by default.")
-@click.option("--chroma-host", help="Use the Chroma server (`chroma run`) at this host instead of the embedded store.")
-@click.option("--chroma-port", type=click.IntRange(1, 65535), help="Port of that Chroma server (default 8000).")
-@click.option("--feedback-path", type=click.Path(dir_okay=False),
-              help="JSONL file for feedback (default ~/.local/share/isd-assistant/feedback.jsonl).")
-@click.pass_context
-@friendly
-def serve(
-    ctx: click.Context, host: str | None, port: int | None, auth: str | None, chroma_host: str | None,
-    chroma_port: int | None, feedback_path: str | None,
-) -> None:
-    """Start the practitioner page (Gradio) on HOST:PORT.
-
-    Questions are never stored; feedback is appended to the feedback file with names,
-    dates, NHS and other numbers replaced by placeholders. Analytics and share links are off.
-    """
-    from assistant.web.server import ensure_port_free, launch, parse_auth, private_temp_dir
-
-    serving = ctx.obj["settings"].serve
-    for name, value in {"host": host, "port": port, "chroma_host": chroma_host, "chroma_port": chroma_port}.items():
-        if value is not None:
-            setattr(serving, name, value)
-    if feedback_path:
-        serving.feedback_path = Path(feedback_path)
-    login = parse_auth(auth)
-    # Fail fast, before the model loads: a taken port or an unreachable Chroma server.
-    ensure_port_free(serving.host, serving.port)
-    if serving.chroma_host:
-        from assistant.search.chroma import chroma_server_client
-
-        chroma_server_client(serving.chroma_host, serving.chroma_port)
-    from assistant.web.remote import RemoteAssistant
-
-    started = time.monotonic()
-    click.echo("Opening the index and the query encoder…", err=True)
-
-    def ready(seconds: float) -> None:
-        click.echo(f"Assistant ready ({time.monotonic() - started:.1f} s).", err=True)
-
-    with private_temp_dir():
-        # The worker process loads the assistant on one core while this one imports Gradio and
-        # builds the page on the other; a load error surfaces when the page first needs it.
-        assistant = RemoteAssistant(ctx.obj["settings"], progress=True, on_ready=ready)
-        try:
-            launch(assistant, host=serving.host, port=serving.port, auth=login)
-        finally:
-            assistant.close()
-
-
-@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report (and any comparison or evaluation) as JSON.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write report.html, clarity.csv, clarity.json here.")
@@ -379,6 +308,10 @@ def decide(ctx: click.Context, answer_files: tuple[str, ...], as_json: bool, out
             click.echo(record.markdown())
     for file in write_records(records, target):
         click.echo(f"Wrote {file}", err=True)
+
+
+cli.add_command(serve)
+cli.add_command(chroma_guard)
 
 
 def main() -> None:

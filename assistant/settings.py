@@ -116,11 +116,25 @@ class ServeSettings(BaseModel):
         default=None, description="Chroma server (`chroma run`) to query instead of the embedded store; None = embedded."
     )
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chroma server.")
+    chroma_token_file: Path | None = Field(
+        default=None, description="File holding the token that `assistant chroma-guard` in front of the Chroma server "
+        "checks; without it, $ASSISTANT_CHROMA_TOKEN. Needed when the server is not on loopback.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Further names (name or name:port) the page answers in the Host header, beyond loopback "
+        "names and the bound address (and IP addresses when bound to 0.0.0.0); other Host values get 400.",
+    )
     concurrency: int = Field(default=4, ge=1, le=64, description="Questions answered at the same time per process.")
     sessions: int = Field(
         default=100, ge=1, le=100_000,
         description="Browser sessions (conversations) kept in memory per process; beyond this the least recently "
         "used one is dropped and its next question starts a new conversation. Bounds the server's memory.",
+    )
+    turns: int = Field(
+        default=30, ge=1, le=1000,
+        description="Turns of one conversation kept in memory; older ones are dropped (the record says how many). "
+        "With `sessions`, bounds the server's memory.",
     )
 
 

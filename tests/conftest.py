@@ -282,3 +282,30 @@ def serve_process(real_assistant):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real `chroma run` on loopback with its data in a temporary folder; yields its port."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma-server"),
+               "--host", "127.0.0.1", "--port", str(port)]
+    with (tmp_path / "chroma.log").open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not start:\n{(tmp_path / 'chroma.log').read_text()}")
+            time.sleep(0.3)
+    yield port
+    process.terminate()
+    process.wait(timeout=30)

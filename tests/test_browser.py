@@ -70,6 +70,11 @@ def test_ask_see_sources_and_open_the_cited_passage(ui_server, browser_page, art
     assert passage.text.split("\n")[0][:60] in page.inner_text(opened)
     assert "ref=" in page.url
     page.screenshot(path=str(artifacts / "read-opened.png"))
+    # The browser holds the conversation (the server sends only new turns): it survives a visit to another tab.
+    page.get_by_role("tab", name="Ask").click()
+    page.wait_for_selector("#conversation .turn", state="visible")
+    assert page.locator("#conversation .turn").count() == 1
+    assert not page.locator("#turn-feed").is_visible()
 
 
 def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, artifacts):
@@ -104,6 +109,18 @@ def test_follow_up_urgent_notice_and_markdown_download(ui_server, browser_page, 
     assert download.value.suggested_filename == "isd-guidance-record.md"
     assert record.count("## Question ") == 3 and f"## Question 1\n\n{QUESTION}" in record
     assert "### Cited text (verbatim)" in record and "Corpus: Information Sharing Duty" in record
+    assert page.input_value("#record textarea") == record
+
+    page.click("#new-conversation")
+    page.wait_for_selector("#conversation .conversation.empty", state="visible", timeout=ANSWER_WAIT_MS)
+    assert page.locator("#conversation .turn").count() == 0
+    _ask(page, "When can I decide not to share?", 0)
+    assert page.locator("#conversation .turn").count() == 1
+    page.locator("#record-panel").get_by_text("Record of this conversation").click()
+    page.wait_for_function("() => document.querySelector('#record textarea').value.includes('## Question 1')",
+                           timeout=ANSWER_WAIT_MS)
+    record = page.input_value("#record textarea")
+    assert record.count("## Question ") == 1 and "When can I decide not to share?" in record
 
 
 def test_deep_link_search_and_no_script_injection(ui_server, browser_page, artifacts):

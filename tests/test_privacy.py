@@ -12,7 +12,7 @@ import pytest
 
 from assistant.errors import FeedbackError
 from assistant.models import Answer, Citation
-from assistant.privacy import describe, find_identifiers, identifier_kinds, nhs_number_is_valid, scrub
+from assistant.privacy import describe, find_identifiers, identifier_kinds, nhs_number_is_valid, scrub, scrub_stored
 from assistant.web.feedback import append_feedback, make_record, read_feedback
 
 
@@ -84,18 +84,76 @@ VOCABULARY = frozenset(
 @pytest.mark.parametrize(
     ("text", "scrubbed"),
     [
+        ("share Mohammed Morrison's records", "share [NAME]'s records"),
+        ("my client hannah barnes", "my client [NAME]"),
+        ("RE: JAYDEN SMITH", "RE: [NAME]"),
+        ("my client's name is grace young, can I share?", "my client's name is [NAME], can I share?"),
+        ("Can I share with Grace?", "Can I share with [NAME]?"),
         ("Wrong for Zebedee Quartermaine (07700 900461)", "Wrong for [NAME] ([PHONE])"),
         ("Can I share Jack's address with Mr Smith?", "Can I share [NAME]'s address with Mr [NAME]?"),
         ("Zed's mum refused. Zed Quill did not help.", "[NAME]'s mum refused. [NAME] did not help."),
-        ("We are in Wales, not Cardiff; the Caldicott Guardian and CAMHS help.",
-         "We are in Wales, not [NAME]; the Caldicott Guardian and CAMHS help."),
-        ("Thanks for this", "Thanks for this"),
-        # Over-matching, by design: an unknown capitalised word before a name goes with it.
-        ("Ring Zed Quill today", "[NAME] today"),
+        ("Ring Zed Quill today", "Ring [NAME] today"),
     ],
 )
-def test_stored_text_also_loses_capitalised_words_the_guidance_never_uses(text: str, scrubbed: str):
+def test_the_page_finds_names_in_any_case_and_position(text: str, scrubbed: str):
     assert scrub(text, VOCABULARY) == scrubbed
+    assert "NAME" in identifier_kinds(text, VOCABULARY)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Will I need consent from the young person?",
+        "Mark the record with the date you shared.",
+        "We hope to share by May.",
+        "A young carer saw a white van.",
+        "Is the duty different in Wales or Cardiff?",
+        "Can school attendance data be shared?",
+        "Can I share with the Virtual School Head?",
+    ],
+)
+def test_words_that_are_also_names_need_a_capital_in_mid_sentence_or_a_name_beside_them(question: str):
+    assert find_identifiers(question, VOCABULARY) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["04-Jun-2022", "4-jun-22", "27 04 2007", "27.04.07", "2007/04/27", "27042007", "April 27th, 2007",
+     "27th of April 2007", "27 Apr 07", "21-may-09", "Sept 3", "3rd March"],
+)
+def test_dates_in_every_common_format(written: str):
+    assert scrub(f"seen {written}, then") == "seen [DATE], then"
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("He lives at 12 Acacia Road, Leeds with mum", "He lives at [ADDRESS] with mum"),
+        ("lives at 12a acacia road", "lives at [ADDRESS]"),
+        ("moved to Flat 4, Johnson Corner last month", "moved to [ADDRESS] last month"),
+        ("She attends St Mary's C of E Primary School.", "She attends [SCHOOL]."),
+        ("started at O'Brien Infant School today", "started at [SCHOOL] today"),
+    ],
+)
+def test_addresses_and_schools_are_typed(text: str, scrubbed: str):
+    assert scrub(text) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("Thanks for this", "Thanks for this"),
+        ("my client zeb quill lives with her nan in Pontypridd", "my client [NAME] lives with her nan in [NAME]"),
+        ("hannah young told the school nurse", "[NAME] told the school nurse"),
+        ("Was the grunkle at home?", "Was the [WORD] at home?"),
+        ("para 11 and 12 apply, aged 14, 3 weeks ago, case 4521", "para 11 and 12 apply, aged 14, 3 weeks ago, case [NUMBER]"),
+        ("NHS 943 476 5919 under s16LA and s47, year 7", "NHS [NHS_NUMBER] under s16LA and s47, year 7"),
+        ("We are in Wales, not Cardiff; the Caldicott Guardian and CAMHS help.",
+         "We are in Wales, not Cardiff; the Caldicott Guardian and CAMHS help."),
+    ],
+)
+def test_stored_text_keeps_only_words_the_guidance_or_practitioners_use(text: str, stored: str):
+    assert scrub_stored(text, VOCABULARY) == stored
 
 
 def _answer(question: str) -> Answer:
@@ -124,6 +182,18 @@ def test_feedback_is_scrubbed_and_owner_only(tmp_path: Path):
                           "corpus_version"}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [r.helpful for r in read_feedback(path)] == [False, True]
+
+
+def test_feedback_on_disk_holds_no_name_address_or_school(tmp_path: Path):
+    path = tmp_path / "feedback.jsonl"
+    question = "Jayden Smith's mum Kerry says he goes to Hillside Primary School and lives at 4 Elm Road, Leeds"
+    record = make_record(_answer(question), False, "wrong for jayden smith, ring kerry on 0113 496 0000", VOCABULARY)
+    append_feedback(path, record)
+    saved = path.read_text()
+    assert json.loads(saved)["question"] == "[NAME]'s mum [NAME] says he goes to [SCHOOL] and lives at [ADDRESS]"
+    assert json.loads(saved)["comment"] == "wrong for [NAME], ring [NAME] on [PHONE]"
+    for secret in ("jayden", "smith", "kerry", "hillside", "elm", "leeds", "496"):
+        assert secret not in saved.lower(), secret
 
 
 def test_feedback_errors_say_what_to_do(tmp_path: Path):
@@ -193,8 +263,10 @@ def test_a_question_full_of_identifiers_leaves_no_trace_on_disk(
 
     # Through the API: ask, then send feedback whose comment repeats the identifiers.
     client = Client(server.url, verbose=False, download_files=False)
-    conversation, _, record, _ = client.predict(QUESTION, api_name="/ask")
-    assert "[NHS_NUMBER]" in conversation and "Zebedee" not in conversation and "Zebedee" not in record
+    conversation, _, _, _ = client.predict(QUESTION, api_name="/ask")
+    record = client.predict(api_name="/record")
+    assert "[NHS_NUMBER]" in conversation and "Zebedee" not in conversation
+    assert "[NHS_NUMBER]" in record and "Zebedee" not in record
     status, _ = client.predict("Not helpful", f"Wrong for {IDENTIFIERS['name']} ({IDENTIFIERS['phone']})",
                                api_name="/feedback")
     assert status.startswith("Thank you. Saved without personal details")

@@ -35,7 +35,7 @@ def test_damaged_model_is_refused_with_reinstall_hint(tmp_path: Path):
     os.remove(fake / "model.safetensors")
     with pytest.raises(ModelError) as err:
         verified_model_dir.__wrapped__(fake)
-    assert "Model weights missing" in str(err.value)
+    assert "damaged or a different model: model.safetensors is missing." in str(err.value)
 
 
 def test_real_answer_quotes_the_guidance(real_assistant):

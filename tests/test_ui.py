@@ -14,6 +14,7 @@ from assistant.errors import ServeError
 from assistant.models import Answer, Citation
 from assistant.web.page import Page
 from assistant.web.render import (
+    Conversation,
     Turn,
     anchor_id,
     chip,
@@ -126,6 +127,36 @@ def test_markdown_record_holds_question_quotes_cited_text_and_version():
     assert record_markdown([], "v") == ""
 
 
+def test_a_conversation_keeps_its_latest_turns_and_the_record_numbers_on():
+    conversation = Conversation()
+    for number in range(1, 6):
+        conversation.add(Turn(f"Question number {number}?", _answer()), keep=3)
+    conversation.add(Turn("", error="The question is empty."), keep=3)
+    assert [t.question for t in conversation.turns] == ["Question number 4?", "Question number 5?", ""]
+    assert conversation.dropped == 3 and conversation.latest is conversation.turns[1].answer
+    record = record_markdown(conversation.turns, "v", dropped=conversation.dropped)
+    assert "Questions 1 to 3 of this conversation are no longer held by the page" in record
+    assert "## Question 4\n\nQuestion number 4?" in record and "## Question 5\n\nQuestion number 5?" in record
+    assert "## Question 6" not in record and "## Question 1\n" not in record
+
+
+def test_the_page_sends_only_the_turn_that_changed(fake_assistant):
+    page = Page(fake_assistant)
+    page.keep = 2
+    update, _, conversation, box, record, _ = page.ask("Do I need consent from the parent to share information?", None)
+    assert update.startswith('<div class="turn-update" data-mode="append" data-seq="') and update.count('class="turn"') == 1
+    assert box == "" and record == ""
+    for question in ("When can I decide not to share?", "What should I record about my decision?"):
+        update, _, conversation, _, _, _ = page.ask(question, conversation)
+        assert update.count('class="turn"') == 1 and question in update
+    assert len(conversation.turns) == 2 and conversation.dropped == 1
+    assert "## Question 2\n\nWhen can I decide not to share?" in page.record(conversation)
+    update, sources, conversation, _, _, _ = page.new_conversation()
+    assert 'data-mode="clear"' in update and 'class="conversation empty"' in update and conversation.turns == []
+    assert "appear here" in sources
+    assert page.record(conversation) == "" and page.record(None) == ""
+
+
 def test_page_opens_passages_and_searches(fake_assistant):
     page = Page(fake_assistant)
     view, status, tabs, search = page.open_ref("para 11")
@@ -164,15 +195,22 @@ def test_ask_follow_up_and_record_through_the_api(fake_page, fake_assistant):
     conversation, sources, record, box = client.predict(first_q, api_name="/ask")
     first = fake_assistant.ask(first_q)
     cited = [c for c in first.citations if c.sentences]
-    assert box == "" and conversation.count('class="turn"') == 1
+    assert box == "" and conversation.count('class="turn"') == 1 and 'data-mode="append"' in conversation
     assert all(f'data-ref="{c.ref}"' in conversation for c in cited)
     assert sources.count('<article class="source"') == len(cited) and '<mark class="quote">' in sources
+    # The record is made when asked for, not sent with every answer.
+    assert record == ""
+    record = client.predict(api_name="/record")
     assert f"Corpus: {fake_assistant.corpus_version}." in record and f"## Question 1\n\n{first_q}" in record
 
     follow_q = "what if they refuse?"
     conversation, sources, record, _ = client.predict(follow_q, api_name="/ask")
     follow = fake_assistant.ask(follow_q, history=[first])
-    assert conversation.count('class="turn"') == 2 and "## Question 2" in record
+    # Only the new turn goes back; the browser appends it to the conversation it shows.
+    assert conversation.count('class="turn"') == 1 and f"You</span> {follow_q}" in conversation and record == ""
+    assert f"You</span> {first_q}" not in conversation
+    record = client.predict(api_name="/record")
+    assert f"## Question 1\n\n{first_q}" in record and f"## Question 2\n\n{follow_q}" in record
     assert [c.ref for c in follow.citations if c.sentences] == [
         c.ref for c in fake_assistant.ask(follow_q, history=[first]).citations if c.sentences
     ]

@@ -3,11 +3,14 @@
 `export_encoder` runs at index build (torch is loaded then anyway). It exports the
 checked model, with its mean pooling and L2 normalisation, into `<build>/encoder/`:
 the graph, its weights as ONNX external data (mapped, not copied, at load, which keeps a
-process small), the tokenizer and `encoder.json` holding every file's sha256. It then
-compares the graph with the torch model on a test sentence.
+process small), the tokenizer and `encoder.json` holding every file's sha256, size and
+time (assistant.search.checksums). It then compares the graph with the torch model on a
+test sentence.
 
-`open_encoder` runs at start-up: it checks the files against encoder.json and exports
-them again when one is missing or damaged, so a bad file is repaired, never used.
+`open_encoder` runs at start-up: it checks the files against encoder.json (the cheap check:
+sizes, the graph and tokenizer hashed, the weights hashed when their time changed) and the
+tokenizer against the model package's pinned sha256, and exports them again when one is
+missing or damaged, so a bad file is repaired, never used.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import ModelError
-from assistant.search.model import MODEL_SHA256, sha256_file
+from assistant.errors import IndexError_, ModelError
+from assistant.search.checksums import manifest, problems
+from assistant.search.model import MODEL_FILES, MODEL_SHA256
 
 ENCODER_DIR = "encoder"
 GRAPH = "model.onnx"
@@ -130,11 +134,8 @@ def export_encoder(
         shutil.copyfile(model_directory / TOKENIZER, scratch / TOKENIZER)
         max_length = _max_length(model_directory)
         _check_agreement(reference, scratch, max_length)
-        checksums = {
-            "files": {name: sha256_file(scratch / name) for name in (GRAPH, WEIGHTS, TOKENIZER)},
-            "max_length": max_length,
-            "model_sha256": MODEL_SHA256,
-        }
+        # A rename keeps a file's time, so the times recorded here are the ones found at start-up.
+        checksums = {**manifest(scratch, (GRAPH, WEIGHTS, TOKENIZER)), "max_length": max_length, "model_sha256": MODEL_SHA256}
         target.mkdir(exist_ok=True)
         (target / CHECKSUMS).unlink(missing_ok=True)  # the old checksums must not vouch for half-replaced files
         for name in checksums["files"]:
@@ -145,21 +146,28 @@ def export_encoder(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _verified(folder: Path) -> int:
-    """The encoder's max_length, after checking every file; EncoderDamaged otherwise."""
+def encoder_problems(folder: Path, full: bool = False) -> tuple[int, list[str]]:
+    """The encoder's max_length and what is wrong with its files (cheap check, or every file hashed when full)."""
     try:
         checksums = json.loads((folder / CHECKSUMS).read_text())
         files: dict[str, str] = checksums["files"]
         max_length = int(checksums["max_length"])
+        if checksums.get("model_sha256") != MODEL_SHA256 or set(files) != {GRAPH, WEIGHTS, TOKENIZER}:
+            return max_length, [f"{CHECKSUMS} describes another model or other files"]
+        if "sizes" not in checksums:
+            return max_length, [f"{CHECKSUMS} predates size checks (an earlier index format)"]
+        if files[TOKENIZER] != MODEL_FILES[TOKENIZER]:
+            return max_length, [f"{TOKENIZER} is not the model package's tokenizer"]
+        return max_length, problems(folder, checksums, full)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EncoderDamaged(f"{CHECKSUMS} is missing or unreadable ({type(exc).__name__})") from None
-    if checksums.get("model_sha256") != MODEL_SHA256 or set(files) != {GRAPH, WEIGHTS, TOKENIZER}:
-        raise EncoderDamaged(f"{CHECKSUMS} describes another model or other files")
-    for name, digest in files.items():
-        if not (folder / name).is_file():
-            raise EncoderDamaged(f"{name} is missing")
-        if sha256_file(folder / name) != digest:
-            raise EncoderDamaged(f"{name} does not match its checksum")
+        return 0, [f"{CHECKSUMS} is missing or unreadable ({type(exc).__name__})"]
+
+
+def _verified(folder: Path) -> int:
+    """The encoder's max_length, after the cheap check of its files; EncoderDamaged otherwise."""
+    max_length, found = encoder_problems(folder)
+    if found:
+        raise EncoderDamaged(found[0])
     return max_length
 
 
@@ -170,7 +178,14 @@ def open_encoder(build: Path, log: Callable[[str], None], export: Callable[[], N
         max_length = _verified(folder)
     except EncoderDamaged as exc:
         log(f"The query encoder in {folder} cannot be used ({exc}); exporting it again from the model.")
-        export()
+        try:
+            export()
+        except OSError as error:  # a read-only build, or a full disk
+            raise IndexError_(
+                f"The query encoder in {folder} is damaged ({exc}) and cannot be written again there "
+                f"({error.strerror or type(error).__name__}). Run `assistant index --rebuild` where the index "
+                "folder is writable, with free disk space."
+            ) from None
         max_length = _verified(folder)
     try:
         return OnnxQueryEncoder(folder, max_length)

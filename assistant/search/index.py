@@ -3,14 +3,17 @@
 Layout under the index folder:
     builds/<id>/   one build: fingerprint.json (written first), partial/ (embedded chunks
                    while building), chroma/, bm25/, encoder/, passages.json, units.json,
-                   the *.npy vectors and COMPLETE (written last)
+                   the *.npy vectors and COMPLETE (written last: the sha256, size and time of
+                   every other file but encoder/, which has its own encoder.json)
     current        symlink to the build in service
     .lock          held while building, so two processes never build at once
 
 A build is made aside and swapped in with an atomic rename of the symlink, so a build
 killed halfway leaves the previous one serving. Embedding is saved chunk by chunk, so a
 build that was stopped resumes where it stopped when the fingerprint (corpus hash, model,
-parser version, index format) is unchanged; any other unfinished build is deleted.
+parser version, index format) is unchanged; any other unfinished build is deleted. A build
+that fails (a full disk, say) is deleted and the previous one keeps serving. Serving never
+writes to a finished build (assistant.search.chroma opens a private copy of its store).
 """
 
 from __future__ import annotations
@@ -41,11 +44,11 @@ from assistant.corpus.loader import (
 )
 from assistant.corpus.manifest import corpus_hash
 from assistant.corpus.sentences import Unit, all_units
-from assistant.errors import IndexError_
+from assistant.errors import AssistantError, IndexError_
 from assistant.models import Passage
-from assistant.search.chroma import COLLECTION, add_passages, chroma_client, with_chroma_server
+from assistant.search.checksums import files_under, manifest, problems
+from assistant.search.chroma import open_private_collection, with_chroma_server, write_collection
 from assistant.search.documents import bm25_tokens, passage_document
-from assistant.search.model import sha256_file
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,10 +56,8 @@ if TYPE_CHECKING:
 
     from assistant.search.model import EmbeddingModel
 
-INDEX_FORMAT = "7"
-BUILD_FILES = ("passages.json", "units.json", "units.npy", "passages.npy", "questions.npy", "question_passage.npy",
-               "out_of_scope.npy", "unit_questions.npy", "unit_question_row.npy", "urgent_examples.npy",
-               "ordinary_examples.npy")
+INDEX_FORMAT = "8"
+OWN_CHECKSUMS = ("COMPLETE", "encoder")  # left out of COMPLETE's manifest: the marker itself, and the encoder's own
 EMBED_CHUNK = 2048  # texts embedded and saved at a time; a stopped build resumes at the first missing chunk
 Log = Callable[[str], None]
 
@@ -145,16 +146,39 @@ def build_index(
         unit_questions = load_sentence_questions(settings.paths.corpus_dir, passages, units)
         examples = load_urgent_examples(settings.paths.corpus_dir)
         build = _resumable_build(index_dir, fingerprint, log)
-        if build is None:
-            build = index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
-            build.mkdir(parents=True)
-            (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
-            log(f"Building the index in {build} ({len(passages)} passages)…")
-        _write_build(build, passages, questions, out_of_scope, unit_questions, examples, model, log, progress)
-        _swap_current(index_dir, build)
+        fresh = build is None
+        build = build or index_dir / "builds" / f"{time.strftime('%Y%m%dT%H%M%S')}.{time.time_ns() % 10**9:09d}-{os.getpid()}"
+        try:
+            if fresh:
+                build.mkdir(parents=True)
+                (build / "fingerprint.json").write_text(fingerprint.model_dump_json(indent=2))
+                log(f"Building the index in {build} ({len(passages)} passages)…")
+            _write_build(build, passages, questions, out_of_scope, unit_questions, examples, model, log, progress)
+            _swap_current(index_dir, build)
+        except AssistantError:
+            raise  # a model or corpus problem: the embedded chunks are kept for the next attempt
+        except Exception as exc:  # a full disk fails in numpy, Chroma's sqlite or the ONNX export alike
+            shutil.rmtree(build, ignore_errors=True)  # the space it holds is what the next attempt needs
+            raise IndexError_(_failed_build_message(index_dir, exc)) from None
         _remove_old_builds(index_dir, keep=build)
         log("Index ready.")
         return build
+
+
+def _failed_build_message(index_dir: Path, exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = f"{exc.strerror} (errno {exc.errno})"
+    else:
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    current = index_dir / "current"
+    kept = (
+        f"The previous index ({current.resolve().name}) still serves, unchanged."
+        if (current.resolve() / "COMPLETE").is_file() else "There is no earlier index to serve meanwhile."
+    )
+    return (
+        f"The index could not be written in {index_dir}: {reason}; the unfinished build was removed. {kept} "
+        "Free disk space there and run `assistant index --rebuild`."
+    )
 
 
 def _resumable_build(index_dir: Path, fingerprint: Fingerprint, log: Log) -> Path | None:
@@ -241,8 +265,7 @@ def _write_build(
         vectors[start:end].reshape(end - start, vectors.shape[1]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
     )
 
-    collection = chroma_client(build / "chroma").create_collection(COLLECTION, configuration={"hnsw": {"space": "cosine"}})
-    add_passages(collection, passages, passage_vectors, documents)
+    write_collection(build / "chroma", passages, passage_vectors, documents)
 
     retriever = bm25s.BM25()
     retriever.index(bm25_tokens(documents), show_progress=False)
@@ -263,9 +286,9 @@ def _write_build(
     np.save(build / "urgent_examples.npy", urgent)
     np.save(build / "ordinary_examples.npy", ordinary)
     shutil.rmtree(build / "partial", ignore_errors=True)
-    manifest = {name: sha256_file(build / name) for name in BUILD_FILES}
+    checksums = manifest(build, files_under(build, skip=OWN_CHECKSUMS))
     complete = build / "COMPLETE"
-    complete.write_text(json.dumps({"files": manifest, "passages": len(passages)}))
+    complete.write_text(json.dumps({**checksums, "passages": len(passages)}))
     with complete.open("rb") as handle:
         os.fsync(handle.fileno())
 
@@ -291,17 +314,28 @@ class CorruptIndex(Exception):
     """An index folder that is incomplete or does not match its own checksums."""
 
 
+def build_problems(build: Path, full: bool = False) -> list[str]:
+    """What is wrong with a build's files against COMPLETE: the cheap check, or every file hashed when full."""
+    complete = build / "COMPLETE"
+    if not complete.is_file():
+        return ["the build never finished (no COMPLETE marker)"]
+    try:
+        recorded = json.loads(complete.read_text())
+        if "sizes" not in recorded:
+            return ["the build predates checksums for every file (an earlier index format)"]
+        return problems(build, recorded, full)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"COMPLETE is unreadable or malformed ({type(exc).__name__})"]
+
+
 def _read_build(build: Path) -> LoadedIndex:
     import bm25s
 
-    complete = build / "COMPLETE"
-    if not complete.is_file():
-        raise CorruptIndex("the build never finished (no COMPLETE marker)")
+    found = build_problems(build)
+    if found:
+        raise CorruptIndex(found[0] if len(found) == 1 else f"{found[0]}, and {len(found) - 1} more")
     try:
-        meta = json.loads(complete.read_text())
-        for name, digest in meta["files"].items():
-            if sha256_file(build / name) != digest:
-                raise CorruptIndex(f"{name} does not match its checksum")
+        meta = json.loads((build / "COMPLETE").read_text())
         passages = [Passage.model_validate(p) for p in json.loads((build / "passages.json").read_text())]
         units = [Unit(i, text, stem) for i, text, stem in json.loads((build / "units.json").read_text())]
         if np.any(np.diff([u.passage for u in units]) < 0):
@@ -317,9 +351,9 @@ def _read_build(build: Path) -> LoadedIndex:
         ordinary_vectors = np.load(build / "ordinary_examples.npy")
         fingerprint = Fingerprint.model_validate_json((build / "fingerprint.json").read_text())
         bm25 = bm25s.BM25.load(str(build / "bm25"))
-        collection = chroma_client(build / "chroma").get_collection(COLLECTION)
+        collection = open_private_collection(build / "chroma")
         count = collection.count()
-    except CorruptIndex:
+    except (CorruptIndex, IndexError_):
         raise
     except Exception as exc:  # any unreadable part means the build cannot serve
         raise CorruptIndex(f"{type(exc).__name__}: {exc}") from None

@@ -9,7 +9,6 @@ temporary folder that the next run (or the end of the process) removes.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import shutil
 import tempfile
@@ -17,14 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gradio as gr
+
 from assistant.errors import AssistantError, EvalSetError
 from assistant.evaluation.metrics import figure
 from assistant.evaluation.report import METRICS, fmt, write_report
 from assistant.evaluation.results import RunResults
 from assistant.evaluation.run import run_sets
 from assistant.evaluation.sets import BUILT_IN_SETS, MAX_SET_BYTES, SET_SUFFIXES, EvalSet, built_in_set_paths, read_eval_set
-from assistant.privacy import scrub
+from assistant.privacy import guidance_vocabulary, scrub_stored
 from assistant.web.choices import ChoiceDropdown
+from assistant.web.security import delete_upload
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -55,13 +57,22 @@ class ReportFolders:
             self.current = None
 
 
-def _discard_upload(path: Path | None) -> None:
-    """Delete an uploaded file (and Gradio's folder for it, when that is left empty): uploads never outlive a run."""
-    if path is None:
-        return
-    path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # the folder holds other files or is already gone
-        path.parent.rmdir()
+class SetUpload(gr.File):
+    """The set upload, drawn as Gradio's File. Its type is checked here, on the server, and a refused file is
+    deleted at once; Gradio's own check keeps the file, and for every file path it hands a handler it also
+    leaves an empty temporary file in its cache (`File._process_single_file`)."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> str | None:
+        if payload is None:
+            return None
+        paths = [Path(item.path) for item in getattr(payload, "root", [payload])]
+        if len(paths) != 1 or paths[0].suffix.lower() not in SET_SUFFIXES:
+            for path in paths:
+                delete_upload(path)
+            raise gr.Error(f"Upload one {', '.join(SET_SUFFIXES)} file; the file was not kept.")
+        return str(paths[0])
 
 
 def load_chosen_sets(assistant: Assistant, choice: str | None, upload: str | None) -> list[EvalSet]:
@@ -117,10 +128,11 @@ def summary_text(results: RunResults) -> str:
     )
 
 
-def _scrubbed(results: RunResults) -> RunResults:
+def _scrubbed(results: RunResults, vocabulary: frozenset[str]) -> RunResults:
     """An uploaded set may hold real case details: its questions go to disk only with identifiers replaced."""
     items = [
-        r.model_copy(update={"question": scrub(r.question), "history": scrub(r.history) if r.history else None})
+        r.model_copy(update={"question": scrub_stored(r.question, vocabulary),
+                             "history": scrub_stored(r.history, vocabulary) if r.history else None})
         for r in results.items
     ]
     return results.model_copy(update={"items": items})
@@ -138,12 +150,13 @@ def run_evaluation(
         sets = load_chosen_sets(assistant, choice, upload)
         results = run_sets(assistant, sets, progress, baselines=baselines)
         if upload_path:
-            results = _scrubbed(results)
+            results = _scrubbed(results, guidance_vocabulary(assistant.passages))
         paths = write_report(results, folders.fresh())
     except AssistantError as exc:
         return f"**Could not run the evaluation:** {exc}", None, None, [], None
     finally:
-        _discard_upload(upload_path)
+        if upload_path:  # uploads never outlive a run
+            delete_upload(upload_path)
     header, rows = headline_table(results)
     items = pd.DataFrame(item_rows(results), columns=ITEM_COLUMNS)
     return summary_text(results), pd.DataFrame(rows, columns=header), items, [str(p) for p in paths.values()], None
@@ -151,8 +164,6 @@ def run_evaluation(
 
 def render(assistant: Assistant) -> None:
     """Build the Evaluate tab's contents; call inside `with gr.Tab(...)`."""
-    import gradio as gr
-
     folders = ReportFolders()
     gr.Markdown(
         "Run an evaluation set and see how well the assistant answers it: retrieval (hit@k, MRR), citations, "
@@ -162,8 +173,8 @@ def render(assistant: Assistant) -> None:
     )
     with gr.Row():
         choice = ChoiceDropdown([ALL_BUILT_IN, *BUILT_IN_SETS], value=ALL_BUILT_IN, label="Built-in set", elem_id="eval-set")
-        upload = gr.File(label=f"Or upload a set (.yaml, .yml, .csv; up to {MAX_SET_BYTES // 1_000_000} MB)",
-                         file_types=list(SET_SUFFIXES), type="filepath", elem_id="eval-upload")
+        upload = SetUpload(label=f"Or upload a set (.yaml, .yml, .csv; up to {MAX_SET_BYTES // 1_000_000} MB)",
+                           file_types=list(SET_SUFFIXES), type="filepath", elem_id="eval-upload")
     baselines = gr.Checkbox(value=True, label="Also run the baseline retrievers (stock LlamaIndex, BM25) on the same items",
                             elem_id="eval-baselines")
     start = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")

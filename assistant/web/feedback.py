@@ -1,7 +1,8 @@
 """Feedback from the practitioner page: one JSON line per rating, scrubbed of identifiers.
 
 This is the only thing the page writes to disk. The question and the comment pass through
-`privacy.scrub` first; the answer is kept as the refs it cited, not as text.
+`privacy.scrub_stored` first, which keeps only words the guidance or practitioners use; the
+answer is kept as the refs it cited, not as text.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import FeedbackError
 from assistant.models import Answer
-from assistant.privacy import scrub
+from assistant.privacy import scrub_stored
 
 MAX_COMMENT_CHARS = 2000
 
@@ -26,7 +27,7 @@ class FeedbackRecord(BaseModel):
 
     time: str = Field(description="UTC time the feedback was given, to the second.")
     helpful: bool
-    question: str = Field(description="The question with identifiers replaced by typed placeholders.")
+    question: str = Field(description="The question with identifiers, and every word outside the allowlist, replaced.")
     comment: str = Field(default="", description="The optional comment, scrubbed the same way.")
     cited: list[str] = Field(default_factory=list, description="Refs whose sentences the answer quoted.")
     nearest: list[str] = Field(default_factory=list, description="Refs offered when the assistant abstained.")
@@ -36,15 +37,15 @@ class FeedbackRecord(BaseModel):
 
 
 def make_record(answer: Answer, helpful: bool, comment: str = "", vocabulary: frozenset[str] = frozenset()) -> FeedbackRecord:
-    """The line to store. `vocabulary` holds the guidance's words: other capitalised words count as names."""
+    """The line to store. `vocabulary` holds the guidance's words: with the practitioners' words, all stored text may keep."""
     comment = " ".join(comment.split())
     if len(comment) > MAX_COMMENT_CHARS:
         raise FeedbackError(f"The comment is {len(comment)} characters long; keep it under {MAX_COMMENT_CHARS}.")
     return FeedbackRecord(
         time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         helpful=helpful,
-        question=scrub(answer.question, vocabulary),
-        comment=scrub(comment, vocabulary),
+        question=scrub_stored(answer.question, vocabulary),
+        comment=scrub_stored(comment, vocabulary),
         cited=[c.ref for c in answer.citations if c.sentences],
         nearest=[c.ref for c in answer.citations] if answer.abstained else [],
         abstained=answer.abstained,

@@ -16,6 +16,7 @@ files (see server.py, which serves the page).
 
 from __future__ import annotations
 
+import secrets
 import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,9 @@ from assistant.web.decide_tab import render as render_decide
 from assistant.web.evaluate_tab import render as render_evaluate
 from assistant.web.feedback import append_feedback, make_record
 from assistant.web.render import (
+    EMPTY_CONVERSATION,
+    Conversation,
     Turn,
-    conversation_html,
     esc,
     matching,
     notice_html,
@@ -40,8 +42,9 @@ from assistant.web.render import (
     record_markdown,
     search_terms,
     sources_html,
+    turn_update,
 )
-from assistant.web.style import CHIP_JS, DOWNLOAD_JS, SCROLL_JS
+from assistant.web.style import CHIP_JS, DOWNLOAD_JS, FEED_JS, SCROLL_JS
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -75,16 +78,21 @@ class Page:
         manifest = load_manifest(assistant.settings.paths.corpus_dir)
         self.titles = {d.id: d.title for d in manifest.documents}
         self.whole = read_html(self.passages, self.titles)
-        # Every word the corpus uses: in feedback, a capitalised word outside it is taken for a name.
+        # Every word the corpus uses: it tells names from words, and bounds what feedback may keep.
         self.vocabulary = guidance_vocabulary(self.passages)
         self.feedback_path = assistant.settings.serve.feedback_path
+        self.keep = assistant.settings.serve.turns
 
-    def ask(self, question: str, turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:
-        """Answer, with the previous answer as context; returns the conversation, sources, record, state, box."""
-        turns = list(turns or [])
-        kinds = identifier_kinds(question) if isinstance(question, str) else []
-        text = scrub(question) if kinds else question
-        previous = [t.answer for t in turns if t.answer is not None][-1:]
+    # What every answering event returns: the turn update, the Sources panel, the conversation (state), the
+    # question box, and the record box emptied and its panel closed (the record is made when it is opened).
+    Shown = tuple[str, str, Conversation, str, str, Any]
+
+    def ask(self, question: str, conversation: Conversation | None) -> Shown:
+        """Answer, with the previous answer as context. Only the new turn goes back to the browser."""
+        conversation = conversation if isinstance(conversation, Conversation) else Conversation()
+        kinds = identifier_kinds(question, self.vocabulary) if isinstance(question, str) else []
+        text = scrub(question, self.vocabulary) if kinds else question
+        previous = [conversation.latest] if conversation.latest else []
         try:
             answer = self.assistant.ask(text, history=previous or None)
             turn = Turn(answer.question, answer, identifiers=kinds)
@@ -93,28 +101,35 @@ class Page:
         except Exception as exc:  # never let a traceback (which may quote the question) reach the page or logs
             print(f"ask failed: {type(exc).__name__}", file=sys.stderr, flush=True)
             turn = Turn(_shown(text), error="Something went wrong on the server. Try again, or rephrase the question.")
-        turns.append(turn)
-        return self._show(turns)
+        conversation.add(turn, self.keep)
+        return self._show(conversation, turn, "append")
 
-    def ask_alone(self, turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:
+    def ask_alone(self, conversation: Conversation | None) -> Shown:
         """Ask the last question again on its own, replacing its follow-up reading."""
-        turns = list(turns or [])
+        conversation = conversation if isinstance(conversation, Conversation) else Conversation()
+        turns = conversation.turns
         if not turns or turns[-1].answer is None or not turns[-1].answer.followup_of:
-            return self._show(turns)
-        last = turns.pop()
+            return gr.skip(), gr.skip(), conversation, gr.skip(), gr.skip(), gr.skip()
+        last = turns[-1]
         try:
             answer = self.assistant.ask(last.question)
-            turns.append(Turn(answer.question, answer, identifiers=last.identifiers))
+            turns[-1] = Turn(answer.question, answer, identifiers=last.identifiers)
         except AssistantError as exc:
-            turns.append(Turn(last.question, error=str(exc), identifiers=last.identifiers))
-        return self._show(turns)
+            turns[-1] = Turn(last.question, error=str(exc), identifiers=last.identifiers)
+        return self._show(conversation, turns[-1], "replace")
 
-    def _show(self, turns: list[Turn]) -> tuple[str, str, str, list[Turn], str]:
-        latest = next((t.answer for t in reversed(turns) if t.answer is not None), None)
-        return conversation_html(turns), sources_html(latest), record_markdown(turns, self.assistant.corpus_version), turns, ""
+    def _show(self, conversation: Conversation, turn: Turn | None, mode: str) -> Shown:
+        update = turn_update(turn, mode, secrets.token_hex(6))
+        return update, sources_html(conversation.latest), conversation, "", "", gr.Accordion(open=False)
 
-    def new_conversation(self) -> tuple[str, str, str, list[Turn], str]:
-        return conversation_html([]), sources_html(None), "", [], ""
+    def new_conversation(self) -> Shown:
+        return self._show(Conversation(), None, "clear")
+
+    def record(self, conversation: Conversation | None) -> str:
+        """The Markdown record of the conversation held, made when the record panel opens or is downloaded."""
+        if not isinstance(conversation, Conversation):
+            return ""
+        return record_markdown(conversation.turns, self.assistant.corpus_version, dropped=conversation.dropped)
 
     def open_ref(self, ref: str | None) -> tuple[Any, Any, Any, Any]:
         """The Read tab, switched to, showing the whole guidance with `ref` highlighted."""
@@ -148,9 +163,9 @@ class Page:
                  f"<strong>{esc(words)}</strong>. Click a ref to see it in place."
         return read_html(found, self.titles, terms=terms), status
 
-    def feedback(self, choice: str | None, comment: str | None, turns: list[Turn] | None) -> tuple[str, str]:
+    def feedback(self, choice: str | None, comment: str | None, conversation: Conversation | None) -> tuple[str, str]:
         """Append scrubbed feedback about the latest answer; returns a status line and the comment box."""
-        latest = next((t.answer for t in reversed(turns or []) if t.answer is not None), None)
+        latest = conversation.latest if isinstance(conversation, Conversation) else None
         comment = comment if isinstance(comment, str) else ""
         if latest is None:
             return "Ask a question first: feedback is about an answer.", comment
@@ -169,7 +184,10 @@ def _ask_tab(page: Page) -> dict[str, Any]:
     c: dict[str, Any] = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            c["conversation"] = gr.HTML(conversation_html([]), elem_id="conversation", js_on_load=CHIP_JS, autoscroll=True)
+            # The browser keeps the conversation: the server sends only the turn that changed (into the hidden
+            # feed, whose script applies it here), so a reply does not grow with the conversation.
+            c["conversation"] = gr.HTML(EMPTY_CONVERSATION, elem_id="conversation", js_on_load=CHIP_JS)
+            c["feed"] = gr.HTML("", elem_id="turn-feed", js_on_load=FEED_JS, visible="hidden")
             with gr.Row():
                 c["question"] = gr.Textbox(
                     show_label=False, lines=2, max_lines=6, scale=5, elem_id="question",
@@ -191,7 +209,7 @@ def _ask_tab(page: Page) -> dict[str, Any]:
                 c["send"] = gr.Button("Send feedback", size="sm", elem_id="feedback-send")
                 c["sent"] = gr.HTML("", elem_id="feedback-status", js_on_load=None)
             with gr.Accordion("Record of this conversation: copy or download as Markdown", open=False,
-                              elem_id="record-panel"):
+                              elem_id="record-panel") as c["record_panel"]:
                 c["record"] = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False, buttons=["copy"],
                                          elem_id="record")
                 c["download"] = gr.Button("Download as Markdown", size="sm", elem_id="download-record")
@@ -216,7 +234,7 @@ def build(assistant: Assistant) -> gr.Blocks:
     """The whole page. Serve it with `server.start` (or `launch`), which applies the privacy settings."""
     page = Page(assistant)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        turns = gr.State([], time_to_live=SESSION_SECONDS)
+        turns = gr.State(Conversation(), time_to_live=SESSION_SECONDS)
         gr.HTML(f"<h1>{esc(TITLE)}</h1>{notice_html(assistant.corpus_version)}", elem_id="notice", js_on_load=None)
         with gr.Tabs(selected="ask") as tabs:
             with gr.Tab("Ask", id="ask"):
@@ -230,7 +248,7 @@ def build(assistant: Assistant) -> gr.Blocks:
             with gr.Tab("Clarity", id="clarity") as clarity_tab:
                 render_clarity(assistant, clarity_tab)
 
-        answer_outputs = [ask["conversation"], ask["sources"], ask["record"], turns, ask["question"]]
+        answer_outputs = [ask["feed"], ask["sources"], turns, ask["question"], ask["record"], ask["record_panel"]]
         gr.on([ask["question"].submit, ask["ask"].click], page.ask, inputs=[ask["question"], turns],
               outputs=answer_outputs, api_name="ask", show_progress="minimal")
         for button, text in zip(ask["examples"], EXAMPLES, strict=True):
@@ -241,7 +259,10 @@ def build(assistant: Assistant) -> gr.Blocks:
                            show_progress="minimal")
         ask["send"].click(page.feedback, inputs=[ask["choice"], ask["comment"], turns], outputs=[ask["sent"], ask["comment"]],
                           api_name="feedback")
-        ask["download"].click(None, inputs=[ask["record"]], js=DOWNLOAD_JS, api_visibility="private")
+        ask["record_panel"].expand(page.record, inputs=[turns], outputs=[ask["record"]], api_name="record",
+                                   show_progress="hidden")
+        ask["download"].click(page.record, inputs=[turns], outputs=[ask["record"]], api_visibility="private",
+                              show_progress="hidden").then(None, inputs=[ask["record"]], js=DOWNLOAD_JS)
 
         read_outputs = [read["view"], read["status"], tabs, read["search"]]
         gr.on([ask["conversation"].click, ask["sources"].click, read["view"].click], page.open_clicked,
@@ -255,7 +276,7 @@ def build(assistant: Assistant) -> gr.Blocks:
 
 
 def _example(page: Page, text: str) -> Any:
-    def ask_example(turns: list[Turn] | None) -> tuple[str, str, str, list[Turn], str]:
-        return page.ask(text, turns)
+    def ask_example(conversation: Conversation | None) -> Page.Shown:
+        return page.ask(text, conversation)
 
     return ask_example

@@ -40,6 +40,25 @@ class Turn:
     identifiers: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Conversation:
+    """What the server holds for one browser session: the most recent turns, and how many answered
+    questions before them it no longer holds (so the record still numbers them)."""
+
+    turns: list[Turn] = field(default_factory=list)
+    dropped: int = 0
+
+    def add(self, turn: Turn, keep: int) -> None:
+        """Append `turn`, then drop the oldest turns beyond `keep`: a session's memory stays bounded."""
+        self.turns.append(turn)
+        while len(self.turns) > keep:
+            self.dropped += self.turns.pop(0).answer is not None
+
+    @property
+    def latest(self) -> Answer | None:
+        return next((t.answer for t in reversed(self.turns) if t.answer is not None), None)
+
+
 def esc(text: str) -> str:
     """HTML-escape, and also neutralise the characters Gradio's HTML templates interpret."""
     return html.escape(text, quote=True).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;").replace(
@@ -208,24 +227,38 @@ def _answer_html(answer: Answer) -> str:
     return "".join(parts)
 
 
+EMPTY_CONVERSATION = (
+    '<div class="conversation empty" role="log"><p>Ask a question about the Information Sharing Duty. '
+    "Answers are sentences quoted from the guidance, each with the paragraph you can cite.</p></div>"
+)
+
+
+def turn_html(turn: Turn) -> str:
+    """One exchange: the question as asked (scrubbed), any privacy warning, and the answer or the error."""
+    out = [f'<div class="turn"><div class="you"><span class="who">You</span> {esc(turn.question)}</div>']
+    if turn.identifiers:
+        out.append(_privacy_box(turn.identifiers))
+    if turn.answer is not None:
+        out.append(f'<div class="reply">{_answer_html(turn.answer)}</div>')
+    else:
+        out.append(f'<div class="reply error"><strong>Sorry, that question could not be answered.</strong> '
+                   f"{esc(turn.error)}</div>")
+    out.append("</div>")
+    return "".join(out)
+
+
 def conversation_html(turns: Sequence[Turn]) -> str:
     if not turns:
-        return (
-            '<div class="conversation empty"><p>Ask a question about the Information Sharing Duty. '
-            "Answers are sentences quoted from the guidance, each with the paragraph you can cite.</p></div>"
-        )
-    out = []
-    for turn in turns:
-        out.append(f'<div class="turn"><div class="you"><span class="who">You</span> {esc(turn.question)}</div>')
-        if turn.identifiers:
-            out.append(_privacy_box(turn.identifiers))
-        if turn.answer is not None:
-            out.append(f'<div class="reply">{_answer_html(turn.answer)}</div>')
-        else:
-            out.append(f'<div class="reply error"><strong>Sorry, that question could not be answered.</strong> '
-                       f"{esc(turn.error)}</div>")
-        out.append("</div>")
-    return '<div class="conversation">' + "".join(out) + "</div>"
+        return EMPTY_CONVERSATION
+    return '<div class="conversation" role="log">' + "".join(turn_html(turn) for turn in turns) + "</div>"
+
+
+def turn_update(turn: Turn | None, mode: str, seq: str) -> str:
+    """What the page sends after an event: only the turn that changed, and how the browser applies it to the
+    conversation it holds ("append", "replace" the last turn, or "clear" for a new conversation). `seq` tells
+    two identical updates apart."""
+    body = turn_html(turn) if turn is not None else EMPTY_CONVERSATION
+    return f'<div class="turn-update" data-mode="{esc(mode)}" data-seq="{esc(seq)}">{body}</div>'
 
 
 def _source_card(citation: Citation, quotes: Sequence[str]) -> str:
@@ -296,8 +329,11 @@ def matching(passages: Iterable[Passage], terms: Sequence[str]) -> list[Passage]
     return found
 
 
-def record_markdown(turns: Sequence[Turn], corpus_version: str, now: datetime | None = None) -> str:
-    """The conversation as a Markdown record: questions, quoted answers, the cited text in full."""
+def record_markdown(
+    turns: Sequence[Turn], corpus_version: str, now: datetime | None = None, dropped: int = 0
+) -> str:
+    """The conversation as a Markdown record: questions, quoted answers, the cited text in full. `dropped`
+    earlier answered questions are no longer held, and the record says so."""
     answered = [t for t in turns if t.answer is not None]
     if not answered:
         return ""
@@ -309,7 +345,10 @@ def record_markdown(turns: Sequence[Turn], corpus_version: str, now: datetime | 
         "",
         f"_{NOTICE}_",
     ]
-    for number, turn in enumerate(answered, 1):
+    if dropped:
+        lines += ["", f"Questions 1 to {dropped} of this conversation are no longer held by the page, which keeps "
+                  "the most recent ones only; download the record more often to keep a long conversation whole."]
+    for number, turn in enumerate(answered, dropped + 1):
         answer = turn.answer
         assert answer is not None
         lines += ["", f"## Question {number}", "", turn.question, "", "### Answer", ""]

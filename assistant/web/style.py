@@ -64,6 +64,34 @@ element.addEventListener('click', (event) => {
 });
 """
 
+# The hidden feed receives only the turn that changed; this applies it to the conversation the browser holds
+# (append it, replace the last turn, or clear for a new conversation) and brings it into view.
+FEED_JS = """
+let applied = null;
+const apply = () => {
+  const update = element.querySelector('.turn-update');
+  const log = document.querySelector('#conversation .conversation');
+  if (!update || !log || update.dataset.seq === applied) return;
+  applied = update.dataset.seq;
+  const mode = update.dataset.mode;
+  if (mode === 'clear') {
+    log.replaceWith(update.firstElementChild.cloneNode(true));
+    return;
+  }
+  if (log.classList.contains('empty')) {
+    log.classList.remove('empty');
+    log.replaceChildren();
+  }
+  const turn = update.querySelector('.turn').cloneNode(true);
+  const turns = log.querySelectorAll(':scope > .turn');
+  if (mode === 'replace' && turns.length) { turns[turns.length - 1].replaceWith(turn); }
+  else { log.appendChild(turn); }
+  turn.scrollIntoView({block: 'start'});
+};
+new MutationObserver(apply).observe(element, {childList: true, subtree: true, attributes: true, characterData: true});
+apply();
+"""
+
 # The Read tab renders lazily, so wait (briefly) for the opened passage to exist before scrolling.
 SCROLL_JS = """
 () => {
