@@ -42,7 +42,7 @@ def serve(
     """
     import os
 
-    from assistant.web.security import parse_allowed_hosts
+    from assistant.network import parse_allowed_hosts
     from assistant.web.server import check_exposure, ensure_port_free, launch, private_temp_dir, read_auth
 
     serving = ctx.obj["settings"].serve

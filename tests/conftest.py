@@ -115,6 +115,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_url(url: str, process, log: Path, timeout: float, what: str) -> None:
+    """Wait until `url` answers 200; fail with the process's log if it exits or the time runs out."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{what} did not answer within {timeout} s:\n{log.read_text()}")
+
+
 class ServedPage:
     """A page served on loopback: its URL and the feedback file it appends to."""
 
@@ -236,20 +254,8 @@ class ServeProcess:
             )
 
     def wait_ready(self, timeout: float = 240.0) -> ServeProcess:
-        import time
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"assistant serve exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
-        pytest.fail(f"assistant serve did not answer within {timeout} s:\n{self.log.read_text()}")
+        wait_for_url(self.url, self.process, self.log, timeout, "assistant serve")
+        return self
 
     def stop(self, signal_number: int | None = None) -> int:
         """Stop with SIGTERM (as `kill` does) or the signal given; returns the exit code.
@@ -289,23 +295,13 @@ def chroma_server(tmp_path: Path):
     """A real `chroma run` on loopback with its data in a temporary folder; yields its port."""
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     port = free_port()
     command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma-server"),
                "--host", "127.0.0.1", "--port", str(port)]
     with (tmp_path / "chroma.log").open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not start:\n{(tmp_path / 'chroma.log').read_text()}")
-            time.sleep(0.3)
+    wait_for_url(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, tmp_path / "chroma.log", 60, "chroma run")
     yield port
     process.terminate()
     process.wait(timeout=30)

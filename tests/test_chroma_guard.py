@@ -10,15 +10,9 @@ import httpx
 import pytest
 
 from assistant.errors import IndexError_, ServeError
+from assistant.network import is_loopback
 from assistant.search.chroma import chroma_server_client, server_collection_name, with_chroma_server
-from assistant.search.chroma_guard import (
-    TOKEN_ENV,
-    FailureThrottle,
-    guard_config,
-    is_loopback,
-    presented_token,
-    read_token,
-)
+from assistant.search.chroma_guard import TOKEN_ENV, guard_config, presented_token, read_token
 from assistant.search.retrieve import HybridRetriever
 from tests.conftest import free_port
 
@@ -43,15 +37,6 @@ def test_token_sources_and_checks(tmp_path: Path, monkeypatch):
     assert presented_token({"authorization": "Basic abc"}) == ""
     assert [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "[::1]", "10.0.0.5", "chroma.local")] == [
         True, True, True, True, False, False]
-
-
-def test_throttle_blocks_after_five_failures_for_a_minute():
-    throttle = FailureThrottle()
-    for second in range(5):
-        assert not throttle.blocked("1.2.3.4", second)
-        throttle.fail("1.2.3.4", second)
-    assert throttle.blocked("1.2.3.4", 10.0) and not throttle.blocked("5.6.7.8", 10.0)
-    assert not throttle.blocked("1.2.3.4", 60.0)  # the first failure is a minute old
 
 
 def test_guard_refuses_to_start_without_a_token_or_before_a_chroma_off_loopback():
@@ -102,7 +87,7 @@ def test_only_requests_with_the_token_reach_chroma(guard: int, chroma_server: in
     codes = [httpx.get(f"{base}/api/v2/heartbeat", headers={"X-Chroma-Token": "wrong"}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     blocked = httpx.get(f"{base}/api/v2/heartbeat", headers={"X-Chroma-Token": TOKEN})
-    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "60"
+    assert blocked.status_code == 429 and 1 <= int(blocked.headers["retry-after"]) <= 60
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,14 +20,9 @@ from assistant.search.chroma import server_collection_name, with_chroma_server
 from assistant.search.retrieve import HybridRetriever
 from assistant.settings import PROJECT_ROOT
 from assistant.web.server import TEMP_PREFIX, remove_orphaned_temp_dirs
+from tests.conftest import free_port, wait_for_url
 
 QUESTION = "When can I decide not to share information?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _other_address() -> str | None:
@@ -64,7 +58,7 @@ def test_serve_options_reach_the_launcher(monkeypatch, tmp_path: Path):
 
     monkeypatch.setattr("assistant.web.remote.RemoteAssistant", NoWorker)
     monkeypatch.setattr("assistant.web.server.launch", lambda assistant, **kw: launched.update(kw, settings=assistant.settings))
-    port = _free_port()
+    port = free_port()
     result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--feedback-path", str(tmp_path / "f.jsonl")])
     assert result.exit_code == 0, result.output
     assert (launched["host"], launched["port"], launched["auth"]) == ("127.0.0.1", port, None)
@@ -79,8 +73,8 @@ def test_serve_options_reach_the_launcher(monkeypatch, tmp_path: Path):
 
 
 def test_unreachable_chroma_server_fails_before_the_model_loads():
-    port = _free_port()
-    result = _run_cli(["serve", "--port", str(_free_port()), "--chroma-host", "127.0.0.1", "--chroma-port", str(port)])
+    port = free_port()
+    result = _run_cli(["serve", "--port", str(free_port()), "--chroma-host", "127.0.0.1", "--chroma-port", str(port)])
     assert result.returncode == 5
     assert f"Error: Cannot reach a Chroma server at 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr and "Loading weights" not in result.stderr
@@ -89,7 +83,7 @@ def test_unreachable_chroma_server_fails_before_the_model_loads():
 def test_a_load_error_in_the_worker_is_one_line_and_its_exit_code(corpus_copy: Path, tmp_path: Path):
     (corpus_copy / "manifest.yaml").write_text("documents: [\n", encoding="utf-8")
     result = _run_cli(["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "index"), "serve",
-                       "--port", str(_free_port())])
+                       "--port", str(free_port())])
     assert result.returncode == 3
     assert result.stderr.splitlines() == [
         "Opening the index and the query encoder…",
@@ -129,7 +123,7 @@ demo.close()
 
 
 def test_gradio_imports_without_its_stub_writer_matplotlib_or_apps_it_throws_away():
-    result = subprocess.run([sys.executable, "-c", GRADIO_PATCHES, str(_free_port())], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", GRADIO_PATCHES, str(free_port())], capture_output=True, text=True,
                             timeout=120, cwd=PROJECT_ROOT, env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
     assert result.stdout.split()[:9] == ["True", "False", "agg", "svg", "True", "False", "True", "True", "True"], result.stderr
 
@@ -188,19 +182,12 @@ launch(settings, port=int(sys.argv[2]))
 
 @pytest.mark.slow
 def test_launch_from_settings_starts_and_stops_its_own_worker(real_assistant, tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     with (tmp_path / "launch.log").open("wb") as log:
         process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(real_assistant.settings.paths.index_dir), str(port)],
                                    stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "launch.log").read_text()
-                time.sleep(0.3)
+        wait_for_url(f"http://127.0.0.1:{port}/", process, tmp_path / "launch.log", 120, "launch")
         assert QUESTION in _ask(f"http://127.0.0.1:{port}/")
         [worker] = _workers_of(process.pid)
         process.terminate()

@@ -27,16 +27,9 @@ from gradio_client import Client, handle_file
 
 from assistant.cli import cli
 from assistant.errors import ServeError
+from assistant.network import HostRule, LoginThrottle, parse_allowed_hosts, same_origin, split_host
 from assistant.settings import Settings
-from assistant.web.security import (
-    HostRule,
-    LoginThrottle,
-    content_security_policy,
-    inline_script_hashes,
-    parse_allowed_hosts,
-    same_origin,
-    split_host,
-)
+from assistant.web.security import content_security_policy, inline_script_hashes
 from assistant.web.server import check_exposure, read_auth
 
 FIXED_HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
@@ -354,7 +347,8 @@ def test_an_upload_no_run_uses_is_deleted_after_its_time(served: Any):
     guard.policy.upload_seconds = 0.0
     stored = Path(_upload(page, "idle-set.yaml", b"items: []  # never run\n").json()[0])
     deadline = time.monotonic() + 30
-    while stored.exists() and time.monotonic() < deadline:
+    # Wait for the whole deletion (the file, then its folder, on the server's thread), not only its first half.
+    while stored.parent.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not stored.exists() and not stored.parent.exists()
 

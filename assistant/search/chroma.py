@@ -98,7 +98,8 @@ def chroma_server_client(host: str, port: int, token: str | None = None) -> Any:
     given), checked with a heartbeat so a wrong address or token fails at once."""
     import chromadb
 
-    from assistant.search.chroma_guard import TOKEN_ENV, is_loopback
+    from assistant.network import is_loopback
+    from assistant.search.chroma_guard import TOKEN_ENV
 
     if token is None and not is_loopback(host):
         raise ServeError(

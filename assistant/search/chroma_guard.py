@@ -11,20 +11,18 @@ Anything else gets 401 and never reaches Chroma. Failed tokens are throttled per
 from __future__ import annotations
 
 import hmac
-import ipaddress
+import math
 import os
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ServeError
+from assistant.network import LoginThrottle, is_loopback
 
 TOKEN_ENV = "ASSISTANT_CHROMA_TOKEN"
 TOKEN_HEADER = "x-chroma-token"
 MIN_TOKEN_CHARS = 16
 MAX_BODY_BYTES = 64 * 1024 * 1024  # a batch of 4,000 passage vectors as JSON is about 15 MB
-FAILURES_PER_MINUTE = 5
 # Headers that belong to one connection, not to the request or response passed on.
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
@@ -51,39 +49,11 @@ def read_token(token_file: str | Path | None = None) -> str | None:
     return token
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def presented_token(headers: dict[str, str]) -> str:
     if TOKEN_HEADER in headers:
         return headers[TOKEN_HEADER]
     scheme, _, value = headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
-
-
-class FailureThrottle:
-    """At most `limit` failed tokens per client address in any 60 s."""
-
-    def __init__(self, limit: int = FAILURES_PER_MINUTE, window: float = 60.0) -> None:
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, address: str, now: float) -> bool:
-        recent = self.failures[address]
-        while recent and now - recent[0] >= self.window:
-            recent.popleft()
-        if not recent:
-            self.failures.pop(address, None)
-        return len(recent) >= self.limit
-
-    def fail(self, address: str, now: float) -> None:
-        self.failures[address].append(now)
 
 
 class ChromaGuard:
@@ -94,7 +64,7 @@ class ChromaGuard:
 
         self.token = token.encode()
         self.client = httpx.AsyncClient(base_url=upstream, timeout=120.0)
-        self.throttle = FailureThrottle()
+        self.throttle = LoginThrottle()  # 5 failed tokens per address a minute, as for the page's logins
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         from starlette.responses import JSONResponse, Response
@@ -106,13 +76,14 @@ class ChromaGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         address = (scope.get("client") or ("unknown", 0))[0]
-        now = time.monotonic()
-        if self.throttle.blocked(address, now):
+        wait = self.throttle.admit(address)
+        if wait is not None:
             await JSONResponse({"error": "Too many failed tokens; wait a minute."}, 429,
-                               headers={"Retry-After": "60"})(scope, receive, send)
+                               headers={"Retry-After": str(math.ceil(wait))})(scope, receive, send)
             return
-        if not hmac.compare_digest(presented_token(headers).encode(), self.token):
-            self.throttle.fail(address, now)
+        valid = hmac.compare_digest(presented_token(headers).encode(), self.token)
+        self.throttle.settle(address, succeeded=valid)
+        if not valid:
             await JSONResponse({"error": "A valid Chroma token is required."}, 401)(scope, receive, send)
             return
         body = await self._body(receive)

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ServeError
+from assistant.network import HostRule, LoginThrottle, is_loopback, parse_allowed_hosts
 from assistant.processes import remove_orphaned
 from assistant.settings import ServeSettings, Settings
-from assistant.web.security import HostRule, LoginThrottle, PageGuard, PagePolicy, is_loopback, parse_allowed_hosts
+from assistant.web.security import PageGuard, PagePolicy
 
 if TYPE_CHECKING:
     import gradio as gr
